@@ -1,0 +1,137 @@
+"""Numbers the lessons report: reconstruction error, PSNR, PCA baseline, latent-space
+completeness and continuity, Fréchet distance, class shares and AUROC."""
+
+import numpy as np
+
+from .validation import check_images, check_positive_int
+
+PSNR_CAP_DB = 100.0
+
+
+def mse_per_pixel(x, x_hat) -> float:
+    """Mean squared error per pixel over a batch of images."""
+    x, x_hat = check_images(x, "x"), check_images(x_hat, "x_hat")
+    _same_shape(x, x_hat)
+    return float(np.mean((x - x_hat) ** 2))
+
+
+def psnr(x, x_hat, max_value: float = 1.0) -> float:
+    """Mean over images of 10·log10(max² / MSE) in dB; an exact copy scores `PSNR_CAP_DB` (100)."""
+    x, x_hat = check_images(x, "x"), check_images(x_hat, "x_hat")
+    _same_shape(x, x_hat)
+    mse = np.mean((x - x_hat) ** 2, axis=(1, 2, 3))
+    with np.errstate(divide="ignore"):
+        per_image = 10.0 * np.log10(max_value ** 2 / mse)
+    return float(np.mean(np.minimum(per_image, PSNR_CAP_DB)))
+
+
+def pca_reconstruct(x_train, x_test, k: int, seed: int = 0) -> np.ndarray:
+    """Fit PCA with `k` components on `x_train`; return the projection of `x_test` mapped back."""
+    from sklearn.decomposition import PCA
+
+    k = check_positive_int(k, "k")
+    x_train, x_test = check_images(x_train, "x_train"), check_images(x_test, "x_test")
+    pca = PCA(n_components=k, random_state=seed).fit(x_train.reshape(len(x_train), -1))
+    codes = pca.transform(x_test.reshape(len(x_test), -1))
+    return pca.inverse_transform(codes).reshape(x_test.shape).astype(np.float32)
+
+
+def latent_grid(codes, n: int = 20, quantile: float = 0.01):
+    """An n×n grid over the box that holds the middle of 2-D `codes`.
+
+    Returns `(points, extent)`: points of shape (n·n, 2), row-major from the top-left (high y)
+    to the bottom-right, and extent `(x_min, x_max, y_min, y_max)` for `imshow`.
+    """
+    codes = np.asarray(codes, dtype=np.float64)
+    if codes.ndim != 2 or codes.shape[1] != 2:
+        raise ValueError(f"codes: got shape {codes.shape}; expected (n, 2) for a 2-D latent space")
+    n = check_positive_int(n, "n")
+    lo = np.quantile(codes, quantile, axis=0)
+    hi = np.quantile(codes, 1.0 - quantile, axis=0)
+    xs = np.linspace(lo[0], hi[0], n)
+    ys = np.linspace(hi[1], lo[1], n)
+    points = np.array([(x, y) for y in ys for x in xs], dtype=np.float32)
+    return points, (lo[0], hi[0], lo[1], hi[1])
+
+
+def completeness(images, classifier, threshold: float = 0.9, batch_size: int = 512) -> float:
+    """Share of images that `classifier` (softmax outputs) labels with confidence ≥ `threshold`.
+
+    High means most decoded points look like some digit; noise scores near 0.
+    """
+    images = check_images(images, "images")
+    probs = np.asarray(classifier.predict(images, batch_size=batch_size, verbose=0))
+    return float(np.mean(probs.max(axis=1) >= threshold))
+
+
+def continuity(decoded_grid, n_pairs: int = 2000, seed: int = 0) -> float:
+    """Mean distance between decodings of neighbouring grid points, divided by the mean distance
+    between random pairs of decodings. Lower is smoother: about 1 means neighbours are as
+    different as random points; a smooth decoder scores well below 1.
+
+    `decoded_grid` has shape (rows, cols, 28, 28, 1).
+    """
+    grid = np.asarray(decoded_grid, dtype=np.float64)
+    if grid.ndim != 5 or min(grid.shape[:2]) < 2:
+        raise ValueError(
+            f"decoded_grid: got shape {grid.shape}; expected (rows, cols, 28, 28, 1) with at "
+            f"least 2 rows and 2 columns"
+        )
+    flat = grid.reshape(grid.shape[0], grid.shape[1], -1)
+    right = np.linalg.norm(flat[:, 1:] - flat[:, :-1], axis=-1)
+    down = np.linalg.norm(flat[1:, :] - flat[:-1, :], axis=-1)
+    neighbour = np.concatenate([right.ravel(), down.ravel()]).mean()
+    everything = flat.reshape(-1, flat.shape[-1])
+    rng = np.random.default_rng(seed)
+    i, j = rng.integers(0, len(everything), size=(2, n_pairs))
+    keep = i != j
+    random_pairs = np.linalg.norm(everything[i[keep]] - everything[j[keep]], axis=-1).mean()
+    if random_pairs == 0:
+        return 0.0
+    return float(neighbour / random_pairs)
+
+
+def frechet_distance(features_a, features_b) -> float:
+    """Fréchet distance between Gaussians fitted to two feature sets (the formula behind FID):
+    ‖μa − μb‖² + Tr(Σa + Σb − 2 (Σa Σb)^½)."""
+    from scipy import linalg
+
+    a, b = np.asarray(features_a, np.float64), np.asarray(features_b, np.float64)
+    if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[1]:
+        raise ValueError(f"features: got shapes {a.shape} and {b.shape}; expected (n, d) and (m, d)")
+    if len(a) < 2 or len(b) < 2:
+        raise ValueError("features: need at least 2 rows in each set to estimate a covariance")
+    mu_a, mu_b = a.mean(0), b.mean(0)
+    cov_a, cov_b = np.cov(a, rowvar=False), np.cov(b, rowvar=False)
+    covmean = linalg.sqrtm(cov_a @ cov_b)
+    covmean = np.real(covmean)
+    value = np.sum((mu_a - mu_b) ** 2) + np.trace(cov_a + cov_b - 2.0 * covmean)
+    return float(max(value, 0.0))
+
+
+def class_histogram(labels, n_classes: int = 10) -> np.ndarray:
+    """Share of each class among predicted labels (or among rows of class probabilities)."""
+    labels = np.asarray(labels)
+    if labels.ndim == 2:
+        labels = labels.argmax(axis=1)
+    if labels.ndim != 1 or labels.size == 0:
+        raise ValueError(f"labels: got shape {labels.shape}; expected a non-empty 1-D array")
+    if labels.min() < 0 or labels.max() >= n_classes:
+        raise ValueError(f"labels: values must lie in [0, {n_classes - 1}]")
+    return np.bincount(labels.astype(int), minlength=n_classes) / labels.size
+
+
+def auroc(scores_in, scores_out) -> float:
+    """Area under the ROC curve for telling `scores_in` (should be higher) from `scores_out`."""
+    from sklearn.metrics import roc_auc_score
+
+    s_in, s_out = np.ravel(scores_in), np.ravel(scores_out)
+    if s_in.size == 0 or s_out.size == 0:
+        raise ValueError("auroc: both score sets must be non-empty")
+    y = np.concatenate([np.ones(s_in.size), np.zeros(s_out.size)])
+    return float(roc_auc_score(y, np.concatenate([s_in, s_out])))
+
+
+def _same_shape(a, b):
+    if a.shape != b.shape:
+        raise ValueError(f"shapes differ: {a.shape} vs {b.shape}; expected two equal batches")

@@ -1,0 +1,1 @@
+"""Model builders and `keras.Model` subclasses, one module per lesson family."""

@@ -1,0 +1,85 @@
+"""Figures the lessons share: image grids, latent scatters, decoded mosaics and training curves."""
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+
+def image_grid(images, ncols: int = 10, titles=None, row_labels=None, scale: float = 1.0,
+               title: str = None):
+    """Show images of shape (n, 28, 28[, 1]) in a grid; returns the figure."""
+    images = np.asarray(images)
+    n = len(images)
+    nrows = int(np.ceil(n / ncols))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(ncols * scale, nrows * scale), squeeze=False)
+    for i, ax in enumerate(axes.flat):
+        ax.axis("off")
+        if i < n:
+            ax.imshow(images[i].squeeze(), cmap="gray", vmin=0, vmax=1)
+            if titles is not None:
+                ax.set_title(str(titles[i]), fontsize=8)
+    if row_labels is not None:
+        for r, label in enumerate(row_labels):
+            axes[r, 0].axis("on")
+            axes[r, 0].set_xticks([])
+            axes[r, 0].set_yticks([])
+            axes[r, 0].set_ylabel(label, rotation=0, ha="right", va="center", fontsize=9)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def tile(images, ncols: int) -> np.ndarray:
+    """One big 2-D array from equally sized images laid out row by row."""
+    images = np.asarray(images).squeeze(-1) if np.asarray(images).ndim == 4 else np.asarray(images)
+    n, h, w = images.shape
+    nrows = int(np.ceil(n / ncols))
+    canvas = np.zeros((nrows * h, ncols * w), dtype=np.float32)
+    for i, img in enumerate(images):
+        r, c = divmod(i, ncols)
+        canvas[r * h:(r + 1) * h, c * w:(c + 1) * w] = img
+    return canvas
+
+
+def latent_scatter(codes, labels, ax=None, title: str = None, s: float = 2.0):
+    """Scatter 2-D codes coloured by digit label, with a legend of the ten classes."""
+    codes = np.asarray(codes)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5, 5))
+    points = ax.scatter(codes[:, 0], codes[:, 1], c=labels, cmap="tab10", s=s, vmin=-0.5, vmax=9.5)
+    ax.set_xlabel("z[0]")
+    ax.set_ylabel("z[1]")
+    if title:
+        ax.set_title(title)
+    plt.colorbar(points, ax=ax, ticks=range(10), label="digit")
+    return ax
+
+
+def decoded_mosaic(decoded_grid, extent=None, ax=None, title: str = None):
+    """Show decodings of a latent grid, shape (rows, cols, 28, 28, 1), as one image placed at
+    the grid's `extent` (x_min, x_max, y_min, y_max) so it lines up with a latent scatter."""
+    grid = np.asarray(decoded_grid)
+    rows, cols = grid.shape[:2]
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 6))
+    ax.imshow(tile(grid.reshape(rows * cols, *grid.shape[2:]), cols), cmap="gray",
+              extent=extent, aspect="auto" if extent else "equal")
+    if extent is None:
+        ax.axis("off")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def plot_history(history: dict, keys=None, ax=None, title: str = None):
+    """Training curves from a history dict (metric → list of per-epoch values)."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 3.5))
+    for key in keys or history:
+        values = history[key]
+        ax.plot(range(1, len(values) + 1), values, marker="o", ms=3, label=key)
+    ax.set_xlabel("epoch")
+    ax.legend()
+    if title:
+        ax.set_title(title)
+    return ax

@@ -1,0 +1,150 @@
+"""Training that survives a disconnect: `fit_resumable` checkpoints after every epoch.
+
+A checkpoint folder holds `checkpoint.weights.h5` (weights and optimizer state), `rng.npz`
+(the state of every `keras.random.SeedGenerator` in the model, which Keras does not save) and
+`state.json` (epochs done, settings, history). Each is written to a temporary name and moved
+into place, so an interrupted write never leaves a half-written checkpoint.
+"""
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+
+from .config import seed_everything
+from .data import make_dataset
+from .validation import check_positive_int
+
+STATE = "state.json"
+WEIGHTS = "checkpoint.weights.h5"
+RNG = "rng.npz"
+
+
+class CheckpointError(RuntimeError):
+    """A checkpoint folder cannot be written, or holds a run that does not fit this model."""
+
+
+def fit_resumable(model, x, y=None, *, epochs: int, workdir, batch_size: int = 128, seed: int = 0,
+                  validation_data=None, callbacks=(), verbose="auto", shuffle: bool = True) -> dict:
+    """Train `model` on arrays `x` (and targets `y`) for `epochs`, one checkpoint per epoch.
+
+    Called again with the same `workdir` after an interruption, it resumes after the last
+    finished epoch; when all epochs are done it loads the weights and trains nothing.
+    The data order of epoch e depends only on (seed, e), so a resumed run sees the same batches
+    as an uninterrupted one. Returns the history of all epochs: metric name → list of values.
+    """
+    epochs = check_positive_int(epochs, "epochs")
+    batch_size = check_positive_int(batch_size, "batch_size")
+    x = np.asarray(x)
+    if len(x) == 0:
+        raise ValueError("x: got no training examples; expected at least one")
+    workdir = _prepare(Path(workdir))
+    build_for_training(model, x[:1])
+    state = _read_state(workdir)
+    _check_same_run(state, workdir, seed=seed, batch_size=batch_size, n_examples=len(x))
+    if state["epoch"]:
+        _restore(model, workdir)
+    for epoch in range(state["epoch"], epochs):
+        seed_everything(seed + epoch)
+        order = np.random.default_rng([seed, epoch]).permutation(len(x)) if shuffle else slice(None)
+        data = make_dataset(x[order], None if y is None else np.asarray(y)[order],
+                            batch_size=batch_size, shuffle=False)
+        result = model.fit(data, initial_epoch=epoch, epochs=epoch + 1, verbose=verbose,
+                           validation_data=validation_data, callbacks=list(callbacks))
+        for name, values in result.history.items():
+            state["history"].setdefault(name, []).extend(float(v) for v in values)
+        state.update(epoch=epoch + 1, epochs=epochs, seed=seed, batch_size=batch_size,
+                     n_examples=len(x))
+        _save(model, workdir, state)
+    return state["history"]
+
+
+def build_for_training(model, sample) -> None:
+    """Create the variables of `model` and of its optimizer(s), so a checkpoint can be loaded.
+
+    A model with several optimizers (the GAN) provides `build_optimizers()`.
+    """
+    if not model.built:
+        model(sample)
+    if hasattr(model, "build_optimizers"):
+        model.build_optimizers()
+    elif getattr(model, "optimizer", None) is not None and not model.optimizer.built:
+        model.optimizer.build(model.trainable_variables)
+
+
+def seed_states(model) -> list:
+    """The state variables of every `SeedGenerator` the model tracks, in a fixed order."""
+    return [v for v in model.variables if "seed_generator_state" in v.path]
+
+
+def _prepare(workdir: Path) -> Path:
+    try:
+        workdir.mkdir(parents=True, exist_ok=True)
+        probe = workdir / ".write-test"
+        probe.write_bytes(b"ok")
+        probe.unlink()
+    except OSError as err:
+        raise CheckpointError(
+            f"checkpoint folder {workdir} is not writable ({err.strerror or err}); "
+            f"expected a folder this process can create files in. Pick another workdir."
+        ) from err
+    return workdir
+
+
+def _read_state(workdir: Path) -> dict:
+    path = workdir / STATE
+    if not path.exists():
+        return {"epoch": 0, "history": {}}
+    try:
+        state = json.loads(path.read_text())
+        int(state["epoch"]), dict(state["history"])
+    except (ValueError, KeyError, TypeError) as err:
+        raise CheckpointError(
+            f"{path} is not a readable training state ({err}); it was left as it is. "
+            f"Use a fresh workdir, or move this folder away to start over."
+        ) from err
+    return state
+
+
+def _check_same_run(state: dict, workdir: Path, **settings) -> None:
+    changed = {k: (state[k], v) for k, v in settings.items() if k in state and state[k] != v}
+    if changed:
+        diff = ", ".join(f"{k}={old} there, {new} now" for k, (old, new) in changed.items())
+        raise CheckpointError(
+            f"{workdir} holds a run with other settings ({diff}); it was left as it is. "
+            f"Use the same settings to resume, or another workdir for a new run."
+        )
+
+
+def _restore(model, workdir: Path) -> None:
+    try:
+        model.load_weights(workdir / WEIGHTS)
+    except Exception as err:
+        raise CheckpointError(
+            f"the checkpoint in {workdir} does not fit this model ({err}); it was left as it is. "
+            f"Use the same model settings as the interrupted run, or another workdir."
+        ) from err
+    rng_path = workdir / RNG
+    if rng_path.exists():
+        with np.load(rng_path) as saved:
+            for i, variable in enumerate(seed_states(model)):
+                if f"s{i}" in saved:
+                    variable.assign(saved[f"s{i}"])
+
+
+def _save(model, workdir: Path, state: dict) -> None:
+    try:
+        tmp = workdir / f"tmp-{WEIGHTS}"
+        model.save_weights(tmp)
+        os.replace(tmp, workdir / WEIGHTS)
+        with open(workdir / f"tmp-{RNG}", "wb") as handle:
+            np.savez(handle, **{f"s{i}": np.asarray(v) for i, v in enumerate(seed_states(model))})
+        os.replace(workdir / f"tmp-{RNG}", workdir / RNG)
+        (workdir / f"tmp-{STATE}").write_text(json.dumps(state, indent=1))
+        os.replace(workdir / f"tmp-{STATE}", workdir / STATE)
+    except OSError as err:
+        raise CheckpointError(
+            f"could not write a checkpoint to {workdir} ({err.strerror or err}); the previous "
+            f"checkpoint is still there. Free some disk space or pick another workdir."
+        ) from err
