@@ -60,6 +60,12 @@ def checkpoint_dir(name: str) -> Path:
     return build_dir("checkpoints", "fast" if fast_mode() else "default", name)
 
 
+def model_path(filename: str) -> Path:
+    """Where a lesson saves a trained model for later lessons (`build/models/`, or
+    `build/models/fast/` in fast mode so a quick run never stands in for a full one)."""
+    return build_dir("models", "fast") / filename if fast_mode() else build_dir("models") / filename
+
+
 def describe_runtime() -> dict:
     """Versions, devices and mode of this runtime, for the top of every lesson."""
     import keras
