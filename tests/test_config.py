@@ -1,0 +1,62 @@
+import numpy as np
+import pytest
+
+from course_lib import config
+
+
+@pytest.mark.parametrize("value, expected", [("1", True), ("true", True), ("yes", True),
+                                             ("0", False), ("", False), ("no", False)])
+def test_fast_mode_reads_the_environment(monkeypatch, value, expected):
+    monkeypatch.setenv("COURSE_FAST", value)
+    assert config.fast_mode() is expected
+    assert config.by_mode("full", "fast") == ("fast" if expected else "full")
+
+
+def test_seed_everything_gives_the_same_numbers_twice():
+    import keras
+    import tensorflow as tf
+
+    def draw():
+        config.seed_everything(7)
+        return np.random.rand(3), tf.random.uniform((3,)).numpy(), keras.random.normal((3,)).numpy()
+
+    first, second = draw(), draw()
+    for a, b in zip(first, second):
+        np.testing.assert_array_equal(a, b)
+    config.seed_everything(8)
+    assert not np.array_equal(np.random.rand(3), first[0])
+
+
+def test_seed_everything_makes_layer_initialisation_reproducible():
+    import keras
+
+    def weights():
+        config.seed_everything(3)
+        layer = keras.layers.Dense(4)
+        layer.build((None, 5))
+        return layer.kernel.numpy()
+
+    np.testing.assert_array_equal(weights(), weights())
+
+
+@pytest.mark.parametrize("bad", [-1, 1.5, "3", None])
+def test_seed_everything_rejects_bad_seeds(bad):
+    with pytest.raises(ValueError, match="seed"):
+        config.seed_everything(bad)
+
+
+def test_describe_runtime_lists_versions_and_devices():
+    info = config.describe_runtime()
+    assert info["tensorflow"].startswith("2.") and info["keras"].startswith("3.")
+    assert isinstance(info["gpus"], list) and info["cpu_cores"] >= 1
+    assert info["colab"] is False
+
+
+def test_paths_follow_the_build_dir_and_mode(monkeypatch, scratch_build_dir):
+    monkeypatch.setenv("COURSE_FAST", "1")
+    assert config.checkpoint_dir("x") == scratch_build_dir / "checkpoints" / "fast" / "x"
+    assert config.model_path("m.keras") == scratch_build_dir / "models" / "fast" / "m.keras"
+    monkeypatch.setenv("COURSE_FAST", "0")
+    assert config.checkpoint_dir("x") == scratch_build_dir / "checkpoints" / "default" / "x"
+    assert config.model_path("m.keras") == scratch_build_dir / "models" / "m.keras"
+    assert "cores" in config.machine_label() or config.describe_runtime()["gpus"]

@@ -1,0 +1,84 @@
+"""Execute every lesson notebook in order, headless, and write each executed notebook as HTML.
+
+Usage: python tools/run_course.py [NOTEBOOK ...]   (default: notebooks/[0-9][0-9]_*.ipynb)
+Ends with a table of each lesson's recorded headline figures, its wall time and where the HTML is.
+`COURSE_FAST=1` runs the short version. Exit status 1 if any notebook fails.
+"""
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
+from nbconvert import HTMLExporter
+
+ROOT = Path(__file__).resolve().parent.parent
+BUILD = Path(os.environ.get("COURSE_BUILD_DIR", ROOT / "build"))
+CELL_TIMEOUT_S = 3600
+
+
+def run(path: Path) -> tuple:
+    """Execute one notebook in its folder; write HTML even when a cell fails."""
+    nb = nbformat.read(path, as_version=4)
+    client = NotebookClient(nb, timeout=CELL_TIMEOUT_S, kernel_name="python3",
+                            resources={"metadata": {"path": str(path.parent)}})
+    start = time.perf_counter()
+    error = None
+    try:
+        client.execute()
+    except CellExecutionError as err:
+        error = str(err).strip().splitlines()[-1]
+    seconds = time.perf_counter() - start
+    html_dir = BUILD / "html"
+    html_dir.mkdir(parents=True, exist_ok=True)
+    html, _ = HTMLExporter().from_notebook_node(nb)
+    target = html_dir / f"{path.stem}.html"
+    target.write_text(html, encoding="utf-8")
+    return seconds, target, error
+
+
+def recorded_figures() -> dict:
+    """Lesson name → figures, from the files `course_lib.report.record` wrote."""
+    results = {}
+    for file in sorted((BUILD / "results").glob("*.json")):
+        payload = json.loads(file.read_text())
+        results[payload["lesson"]] = payload["figures"]
+    return results
+
+
+def summary(rows: list) -> str:
+    figures = recorded_figures()
+    lines = ["| notebook | wall time | status | headline figures |", "|---|---|---|---|"]
+    for path, seconds, _, error in rows:
+        lesson = "lesson" + path.name[:2]
+        shown = ", ".join(f"{k} = {v:.4g}" for k, v in figures.get(lesson, {}).items())
+        status = "ok" if error is None else f"FAILED: {error[:80]}"
+        lines.append(f"| {path.stem} | {seconds:.0f} s | {status} | {shown} |")
+    return "\n".join(lines)
+
+
+def main(argv: list) -> int:
+    notebooks = [Path(a).resolve() for a in argv] or sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    mode = "fast" if os.environ.get("COURSE_FAST", "") not in ("", "0") else "default"
+    print(f"Running {len(notebooks)} notebooks in {mode} mode; HTML goes to {BUILD / 'html'}", flush=True)
+    rows = []
+    total = time.perf_counter()
+    for path in notebooks:
+        print(f"  {path.name} ...", end=" ", flush=True)
+        seconds, html, error = run(path)
+        print(f"{seconds:.0f} s" + ("" if error is None else f"  FAILED: {error}"), flush=True)
+        rows.append((path, seconds, html, error))
+    table = summary(rows)
+    print()
+    print(table)
+    print(f"\nTotal {time.perf_counter() - total:.0f} s. Executed notebooks as HTML: {BUILD / 'html'}")
+    (BUILD / "course-summary.md").write_text(table + "\n")
+    return 0 if all(error is None for *_, error in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
