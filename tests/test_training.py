@@ -1,0 +1,145 @@
+import json
+import os
+
+import numpy as np
+import pytest
+
+from course_lib.config import seed_everything
+from course_lib.models.autoencoder import Autoencoder
+from course_lib.training import CheckpointError, fit_resumable, seed_states
+
+
+def tiny_images(n=64):
+    return np.random.default_rng(0).random((n, 28, 28, 1), dtype=np.float32)
+
+
+def fresh_model(latent_dim=4):
+    seed_everything(0)
+    model = Autoencoder(latent_dim, filters=(4, 8))
+    model.compile(optimizer="adam", loss="binary_crossentropy")
+    return model
+
+
+def test_checkpoint_files_and_history(tmp_path):
+    x = tiny_images()
+    history = fit_resumable(fresh_model(), x, x, epochs=2, batch_size=32, workdir=tmp_path, verbose=0)
+    assert len(history["loss"]) == 2
+    state = json.loads((tmp_path / "state.json").read_text())
+    assert state["epoch"] == 2 and state["history"]["loss"] == history["loss"]
+    assert (tmp_path / "checkpoint.weights.h5").exists() and (tmp_path / "rng.npz").exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith("tmp-")]
+
+
+def test_resumed_run_matches_an_uninterrupted_one(tmp_path):
+    x = tiny_images()
+    straight = fit_resumable(fresh_model(), x, x, epochs=3, batch_size=32,
+                             workdir=tmp_path / "a", verbose=0)
+    fit_resumable(fresh_model(), x, x, epochs=1, batch_size=32, workdir=tmp_path / "b", verbose=0)
+    resumed_model = fresh_model()
+    resumed = fit_resumable(resumed_model, x, x, epochs=3, batch_size=32,
+                            workdir=tmp_path / "b", verbose=0)
+    np.testing.assert_allclose(resumed["loss"], straight["loss"], rtol=1e-5)
+
+
+def test_finished_run_reloads_instead_of_training(tmp_path):
+    x = tiny_images()
+    trained = fresh_model()
+    fit_resumable(trained, x, x, epochs=1, batch_size=32, workdir=tmp_path, verbose=0)
+    stamp = os.path.getmtime(tmp_path / "checkpoint.weights.h5")
+    reloaded = fresh_model()
+    history = fit_resumable(reloaded, x, x, epochs=1, batch_size=32, workdir=tmp_path, verbose=0)
+    assert len(history["loss"]) == 1
+    assert os.path.getmtime(tmp_path / "checkpoint.weights.h5") == stamp
+    np.testing.assert_allclose(reloaded.predict(x[:4], verbose=0), trained.predict(x[:4], verbose=0))
+
+
+def test_optimizer_state_is_restored(tmp_path):
+    x = tiny_images()
+    trained = fresh_model()
+    fit_resumable(trained, x, x, epochs=1, batch_size=32, workdir=tmp_path, verbose=0)
+    reloaded = fresh_model()
+    fit_resumable(reloaded, x, x, epochs=1, batch_size=32, workdir=tmp_path, verbose=0)
+    assert int(reloaded.optimizer.iterations.numpy()) == 2
+    for a, b in zip(trained.optimizer.variables, reloaded.optimizer.variables):
+        np.testing.assert_allclose(np.asarray(a), np.asarray(b))
+
+
+def test_seed_generator_state_is_restored(tmp_path):
+    import keras
+
+    class Noisy(keras.layers.Layer):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.noise = keras.random.SeedGenerator(5)
+
+        def call(self, x, training=False):
+            return x + keras.random.normal(keras.ops.shape(x), seed=self.noise) if training else x
+
+    def model():
+        seed_everything(0)
+        m = keras.Sequential([keras.Input((3,)), Noisy(), keras.layers.Dense(1)])
+        m.compile("sgd", "mse")
+        return m
+
+    x, y = np.ones((8, 3), np.float32), np.ones((8, 1), np.float32)
+    first = model()
+    fit_resumable(first, x, y, epochs=2, batch_size=4, workdir=tmp_path, verbose=0)
+    second = model()
+    fit_resumable(second, x, y, epochs=2, batch_size=4, workdir=tmp_path, verbose=0)
+    (a,), (b,) = seed_states(first), seed_states(second)
+    np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+
+
+def test_changed_settings_are_refused_and_checkpoint_kept(tmp_path):
+    x = tiny_images()
+    fit_resumable(fresh_model(), x, x, epochs=1, batch_size=32, workdir=tmp_path, verbose=0)
+    before = (tmp_path / "checkpoint.weights.h5").read_bytes()
+    with pytest.raises(CheckpointError, match="batch_size=32 there, 16 now"):
+        fit_resumable(fresh_model(), x, x, epochs=2, batch_size=16, workdir=tmp_path, verbose=0)
+    assert (tmp_path / "checkpoint.weights.h5").read_bytes() == before
+
+
+def test_checkpoint_of_another_model_is_refused_and_kept(tmp_path):
+    x = tiny_images()
+    fit_resumable(fresh_model(4), x, x, epochs=1, batch_size=32, workdir=tmp_path, verbose=0)
+    before = (tmp_path / "checkpoint.weights.h5").read_bytes()
+    with pytest.raises(CheckpointError, match="does not fit this model"):
+        fit_resumable(fresh_model(6), x, x, epochs=2, batch_size=32, workdir=tmp_path, verbose=0)
+    assert (tmp_path / "checkpoint.weights.h5").read_bytes() == before
+
+
+def test_corrupt_state_file_is_reported_not_replaced(tmp_path):
+    (tmp_path / "state.json").write_text("{not json")
+    x = tiny_images()
+    with pytest.raises(CheckpointError, match="not a readable training state"):
+        fit_resumable(fresh_model(), x, x, epochs=1, workdir=tmp_path, verbose=0)
+    assert (tmp_path / "state.json").read_text() == "{not json"
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root can write into read-only folders")
+def test_unwritable_folder_is_reported(tmp_path):
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    with pytest.raises(CheckpointError, match="not writable"):
+        fit_resumable(fresh_model(), tiny_images(), tiny_images(), epochs=1, workdir=locked / "run")
+
+
+def test_workdir_that_is_a_file_is_reported(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("keep me")
+    with pytest.raises(CheckpointError, match="not writable"):
+        fit_resumable(fresh_model(), tiny_images(), tiny_images(), epochs=1, workdir=blocker)
+    assert blocker.read_text() == "keep me"
+
+
+@pytest.mark.parametrize("kwargs, message", [({"epochs": 0}, "epochs"),
+                                             ({"epochs": 1, "batch_size": -2}, "batch_size")])
+def test_bad_sizes(tmp_path, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        fit_resumable(fresh_model(), tiny_images(), tiny_images(), workdir=tmp_path, **kwargs)
+
+
+def test_empty_data(tmp_path):
+    with pytest.raises(ValueError, match="no training examples"):
+        fit_resumable(fresh_model(), np.zeros((0, 28, 28, 1), np.float32), epochs=1, workdir=tmp_path)
