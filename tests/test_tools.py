@@ -1,0 +1,103 @@
+"""The maintenance scripts: student versions, the course runner, notebook headers."""
+
+import importlib.util
+import os
+
+import nbformat
+import pytest
+
+from course_lib.config import repo_root
+
+ROOT = repo_root()
+
+
+def tool(name):
+    spec = importlib.util.spec_from_file_location(name, ROOT / "tools" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def exercise_notebook():
+    nb = nbformat.v4.new_notebook()
+    solution = nbformat.v4.new_code_cell(
+        "def square(x):\n    ### BEGIN SOLUTION\n    return x * x\n    ### END SOLUTION")
+    solution.metadata["nbgrader"] = {"solution": True, "grade": False, "grade_id": "square",
+                                     "locked": False, "schema_version": 3, "task": False}
+    tests = nbformat.v4.new_code_cell(
+        "assert square(3) == 9\n### BEGIN HIDDEN TESTS\nassert square(-2) == 4\n### END HIDDEN TESTS")
+    tests.metadata["nbgrader"] = {"grade": True, "grade_id": "square_tests", "locked": True,
+                                  "points": 1, "schema_version": 3, "solution": False, "task": False}
+    tests.outputs = [nbformat.v4.new_output("stream", text="done")]
+    tests.execution_count = 3
+    nb.cells = [nbformat.v4.new_markdown_cell("# Squares"), solution, tests]
+    return nb
+
+
+def test_student_version_strips_solutions_hidden_tests_and_outputs():
+    nb = tool("make_student").student_version(exercise_notebook())
+    solution, tests = nb.cells[1].source, nb.cells[2].source
+    assert "return x * x" not in solution and "raise NotImplementedError()" in solution
+    assert "def square(x):" in solution
+    assert "square(-2)" not in tests and "HIDDEN" not in tests and "square(3) == 9" in tests
+    assert nb.cells[2].outputs == [] and nb.cells[2].execution_count is None
+
+
+def test_make_student_writes_every_lesson_idempotently(tmp_path):
+    make_student = tool("make_student")
+    assert make_student.main(["--out", str(tmp_path)]) == 0
+    first = {p.name: p.read_bytes() for p in tmp_path.glob("*.ipynb")}
+    lessons = sorted(p.name for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    assert sorted(first) == lessons
+    for name, content in first.items():
+        text = content.decode()
+        assert "BEGIN SOLUTION" not in text and "HIDDEN TESTS" not in text, name
+        if name[:2] != "00":
+            assert "raise NotImplementedError()" in text, name
+    assert make_student.main(["--out", str(tmp_path)]) == 0
+    assert {p.name: p.read_bytes() for p in tmp_path.glob("*.ipynb")} == first
+
+
+def test_make_student_never_overwrites_a_hand_written_notebook(tmp_path):
+    mine = tmp_path / "00_setup.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(), mine)
+    before = mine.read_bytes()
+    assert tool("make_student").main(["--out", str(tmp_path)]) == 1
+    assert mine.read_bytes() == before
+
+
+def test_run_course_executes_writes_html_and_tabulates(tmp_path, monkeypatch):
+    build = tmp_path / "build"
+    monkeypatch.setenv("COURSE_BUILD_DIR", str(build))
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(
+        "from course_lib import report\nreport.record('lesson42', {'answer': 42})")]
+    path = tmp_path / "42_demo.ipynb"
+    nbformat.write(nb, path)
+    runner = tool("run_course")
+    assert runner.main([str(path)]) == 0
+    assert (build / "html" / "42_demo.html").exists()
+    assert "answer = 42" in (build / "course-summary.md").read_text()
+    assert nbformat.read(path, as_version=4).cells[0].outputs == [], "the source notebook stays clean"
+
+
+def test_run_course_reports_a_failing_notebook(tmp_path, monkeypatch):
+    monkeypatch.setenv("COURSE_BUILD_DIR", str(tmp_path / "build"))
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("raise ValueError('broken lesson')")]
+    path = tmp_path / "43_broken.ipynb"
+    nbformat.write(nb, path)
+    assert tool("run_course").main([str(path)]) == 1
+    assert "FAILED" in (tmp_path / "build" / "course-summary.md").read_text()
+    assert (tmp_path / "build" / "html" / "43_broken.html").exists()
+
+
+def test_header_cells_point_at_the_configured_repository():
+    header = tool("notebook_header")
+    repo, branch = header.repository()
+    badge, setup = header.header_cells(ROOT / "notebooks" / "00_setup.ipynb")
+    assert f"github/{repo}/blob/{branch}/notebooks/00_setup.ipynb" in badge.source
+    assert f"https://github.com/{repo}.git" in setup.source
+    commands = [line for line in setup.source.lower().splitlines() if not line.lstrip().startswith("#")]
+    assert not any("tensorflow" in line or "keras" in line for line in commands), \
+        "never install TensorFlow or Keras on Colab"
