@@ -135,3 +135,45 @@ def auroc(scores_in, scores_out) -> float:
 def _same_shape(a, b):
     if a.shape != b.shape:
         raise ValueError(f"shapes differ: {a.shape} vs {b.shape}; expected two equal batches")
+
+
+def mse_per_image(x, x_hat) -> np.ndarray:
+    """Mean squared error of each image (shape (n,)): the anomaly score of lesson 03."""
+    x, x_hat = check_images(x, "x"), check_images(x_hat, "x_hat")
+    _same_shape(x, x_hat)
+    return np.mean((x - x_hat) ** 2, axis=(1, 2, 3))
+
+
+def compression_ratio(k: int, bytes_per_number: int = 4, image_bytes: int = 28 * 28) -> float:
+    """How many times smaller a code of `k` numbers (float32: 4 bytes each) is than a raw
+    8-bit image (784 bytes)."""
+    k = check_positive_int(k, "k")
+    return image_bytes / (k * check_positive_int(bytes_per_number, "bytes_per_number"))
+
+
+CLASSICAL_FILTERS = ("gaussian", "median")
+
+
+def classical_denoise(x, method: str, size: float) -> np.ndarray:
+    """Filter each image: `gaussian` blur with standard deviation `size` pixels, or a `median`
+    filter over a `size`×`size` window (the classical baselines of lesson 03)."""
+    from scipy import ndimage
+
+    x = check_images(x, "x")
+    if method == "gaussian":
+        out = ndimage.gaussian_filter(x, sigma=(0, size, size, 0))
+    elif method == "median":
+        out = ndimage.median_filter(x, size=(1, int(size), int(size), 1))
+    else:
+        raise ValueError(f"method must be one of {CLASSICAL_FILTERS}, got {method!r}")
+    return np.clip(out, 0.0, 1.0).astype(np.float32)
+
+
+def best_classical_denoiser(noisy, clean,
+                            settings=(("gaussian", 0.5), ("gaussian", 0.75), ("gaussian", 1.0),
+                                      ("gaussian", 1.5), ("median", 3), ("median", 5))):
+    """Try each (method, size) on `noisy` images and return `(method, size, psnr_db)` of the
+    one that best restores `clean` (tune on training images, then apply to test images)."""
+    scores = [(method, size, psnr(clean, classical_denoise(noisy, method, size)))
+              for method, size in settings]
+    return max(scores, key=lambda item: item[2])

@@ -83,3 +83,36 @@ def plot_history(history: dict, keys=None, ax=None, title: str = None):
     if title:
         ax.set_title(title)
     return ax
+
+
+def compare_curves(xs, curves: dict, xlabel: str, ylabel: str, ax=None, title: str = None,
+                   logx: bool = False, logy: bool = False):
+    """One line per entry of `curves` (label → values at `xs`) on shared axes."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 4))
+    for label, values in curves.items():
+        ax.plot(xs, values, marker="o", ms=4, label=label)
+    if logx:
+        ax.set_xscale("log", base=2)
+        ax.set_xticks(list(xs), [str(v) for v in xs])
+    if logy:
+        ax.set_yscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.grid(alpha=0.3)
+    ax.legend()
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def bottleneck_sweep(ks, ae_mse, pca_mse, ratios, ax=None):
+    """Test MSE per pixel against bottleneck size for the autoencoder and PCA (log-log), with
+    the compression ratio of each code size written under its autoencoder point."""
+    ax = compare_curves(ks, {"autoencoder": ae_mse, "PCA": pca_mse}, "bottleneck size k",
+                        "test MSE per pixel", ax=ax, logx=True, logy=True,
+                        title="Reconstruction error against code size")
+    for k, mse, ratio in zip(ks, ae_mse, ratios):
+        ax.annotate(f"{ratio:.3g}×", (k, mse), textcoords="offset points", xytext=(0, -14),
+                    ha="center", fontsize=8)
+    return ax

@@ -1,8 +1,11 @@
 """Convolutional encoder/decoder builders (shared by the autoencoder and VAE lessons) and `Autoencoder`."""
 
 import keras
-from keras import layers
+import numpy as np
+from keras import layers, ops
 
+from ..config import by_mode, checkpoint_dir
+from ..training import fit_resumable
 from ..validation import IMAGE_SHAPE, check_images, check_positive_int
 
 
@@ -66,3 +69,135 @@ class Autoencoder(keras.Model):
 
     def get_config(self):
         return {**super().get_config(), "latent_dim": self.latent_dim, "filters": list(self.filters)}
+
+
+CORRUPTIONS = ("gaussian", "patch")
+
+
+def corrupt(x, corruption: str, level: float, seed):
+    """Damage a batch of images in [0, 1] with backend ops (usable inside a compiled step).
+
+    - `"gaussian"`: add noise of standard deviation `level` and clip back to [0, 1];
+    - `"patch"`: blank (set to 0) one square of side `int(level)` pixels per image, placed at
+      random, standing for missing pixels.
+    `seed` is a `keras.random.SeedGenerator` (fresh draws on every call) or an int.
+    """
+    if corruption == "gaussian":
+        noise = keras.random.normal(ops.shape(x), stddev=level, seed=seed, dtype=x.dtype)
+        return ops.clip(x + noise, 0.0, 1.0)
+    if corruption == "patch":
+        side = int(level)
+        height, width = IMAGE_SHAPE[:2]
+        corners = keras.random.randint((ops.shape(x)[0], 2), 0, height - side + 1, seed=seed)
+        top, left = corners[:, :1], corners[:, 1:]
+        rows = ops.arange(height)[None, :]
+        cols = ops.arange(width)[None, :]
+        in_rows = ops.logical_and(rows >= top, rows < top + side)
+        in_cols = ops.logical_and(cols >= left, cols < left + side)
+        hole = ops.logical_and(in_rows[:, :, None], in_cols[:, None, :])[..., None]
+        return ops.where(hole, ops.zeros_like(x), x)
+    raise ValueError(f"corruption must be one of {CORRUPTIONS}, got {corruption!r}")
+
+
+@keras.saving.register_keras_serializable(package="course_lib")
+class DenoisingAutoencoder(Autoencoder):
+    """An `Autoencoder` trained to undo damage: every training batch is corrupted afresh
+    (Gaussian noise or a blanked patch, see `corrupt`) and the loss compares the reconstruction
+    with the clean batch. `fit(x)` is enough, the clean images are their own targets.
+
+    The noise comes from a `SeedGenerator` stored on the model, so each step draws new noise
+    and a seeded run is repeatable. `train_step` uses `tf.GradientTape` (TensorFlow backend).
+    """
+
+    def __init__(self, latent_dim: int = 32, filters=(32, 64), corruption: str = "gaussian",
+                 level: float = 0.5, seed: int = 0, **kwargs):
+        super().__init__(latent_dim=latent_dim, filters=filters, **kwargs)
+        if corruption not in CORRUPTIONS:
+            raise ValueError(f"corruption must be one of {CORRUPTIONS}, got {corruption!r}")
+        level = float(level)
+        if corruption == "gaussian" and not (np.isfinite(level) and level >= 0):
+            raise ValueError(f"level (the noise sigma) must be a finite number >= 0, got {level!r}")
+        if corruption == "patch" and not 1 <= level <= IMAGE_SHAPE[0]:
+            raise ValueError(f"level (the patch side) must lie in [1, {IMAGE_SHAPE[0]}] pixels, "
+                             f"got {level!r}")
+        self.corruption, self.level, self.seed = corruption, level, int(seed)
+        self.seed_generator = keras.random.SeedGenerator(self.seed)
+        self.loss_tracker = keras.metrics.Mean(name="loss")
+        self.mse_tracker = keras.metrics.Mean(name="mse")
+
+    @property
+    def metrics(self):
+        return [self.loss_tracker, self.mse_tracker]
+
+    def corrupt(self, x):
+        """A freshly damaged copy of the batch `x`."""
+        return corrupt(x, self.corruption, self.level, self.seed_generator)
+
+    def _scores(self, clean, x_hat):
+        loss = ops.mean(keras.losses.binary_crossentropy(clean, x_hat))
+        return loss, ops.mean(ops.square(clean - x_hat))
+
+    def train_step(self, data):
+        import tensorflow as tf
+
+        clean = _clean_images(data)
+        damaged = self.corrupt(clean)
+        with tf.GradientTape() as tape:
+            loss, mse = self._scores(clean, self(damaged, training=True))
+        grads = tape.gradient(loss, self.trainable_weights)
+        self.optimizer.apply_gradients(zip(grads, self.trainable_weights))
+        return self._update_metrics(loss, mse)
+
+    def test_step(self, data):
+        clean = _clean_images(data)
+        loss, mse = self._scores(clean, self(self.corrupt(clean), training=False))
+        return self._update_metrics(loss, mse)
+
+    def _update_metrics(self, loss, mse):
+        self.loss_tracker.update_state(loss)
+        self.mse_tracker.update_state(mse)
+        return {m.name: m.result() for m in self.metrics}
+
+    def get_config(self):
+        return {**super().get_config(), "corruption": self.corruption, "level": self.level,
+                "seed": self.seed}
+
+
+def _clean_images(data):
+    """The clean batch of `fit` data given as `x`, `(x,)` or `(x, x)`."""
+    return data[0] if isinstance(data, (tuple, list)) else data
+
+
+def lesson_plan() -> dict:
+    """Data sizes and epochs of lessons 02-04. The notebooks and `benchmarks/autoencoders.py`
+    both read them, so whichever runs second reloads what the first trained."""
+    return {
+        "n_train": by_mode(None, 3000),
+        "n_test": by_mode(None, 1000),
+        "ks": by_mode((2, 4, 8, 16, 32, 64), (2, 32)),
+        "sweep_epochs": by_mode(6, 1),
+        "dae_epochs": by_mode(6, 1),
+        "anomaly_epochs": by_mode(4, 1),
+        "patch_epochs": by_mode(4, 1),
+        "batch_size": 128,
+        "learning_rate": 2e-3,
+    }
+
+
+def fit_autoencoder(model, x, *, epochs: int, name: str, batch_size: int = 128,
+                    learning_rate: float = 2e-3, verbose=2) -> dict:
+    """Compile `model` (Adam with a cosine decay of the learning rate to 0 over the run) and
+    train it on images `x` with `fit_resumable` in `config.checkpoint_dir(name)`: a finished run
+    reloads instead of retraining. A plain `Autoencoder` learns x → x with binary cross-entropy;
+    a `DenoisingAutoencoder` brings its own loss. Returns the history."""
+    x = check_images(x, "x")
+    steps = epochs * int(np.ceil(len(x) / batch_size))
+    optimizer = keras.optimizers.Adam(keras.optimizers.schedules.CosineDecay(learning_rate, steps))
+    if isinstance(model, DenoisingAutoencoder):
+        model.compile(optimizer=optimizer)
+        targets = None
+    else:
+        model.compile(optimizer=optimizer, loss="binary_crossentropy")
+        targets = x
+    return fit_resumable(model, x, targets, epochs=epochs, workdir=checkpoint_dir(name),
+                         batch_size=batch_size, verbose=verbose)
