@@ -99,5 +99,6 @@ def test_header_cells_point_at_the_configured_repository():
     assert f"github/{repo}/blob/{branch}/notebooks/00_setup.ipynb" in badge.source
     assert f"https://github.com/{repo}.git" in setup.source
     commands = [line for line in setup.source.lower().splitlines() if not line.lstrip().startswith("#")]
-    assert not any("tensorflow" in line or "keras" in line for line in commands), \
-        "never install TensorFlow or Keras on Colab"
+    assert not any("tensorflow" in line for line in commands), "never install TensorFlow on Colab"
+    pip_lines = [line for line in commands if '"pip"' in line]
+    assert pip_lines and all(line.rstrip(",").endswith('"-e", "/content/course"]') for line in pip_lines)
