@@ -1,0 +1,157 @@
+"""Metrics against direct NumPy computations, on constructed cases, and on bad inputs."""
+
+import numpy as np
+import pytest
+
+from course_lib import metrics
+
+
+def images(n=6, seed=0):
+    return np.random.default_rng(seed).random((n, 28, 28, 1)).astype(np.float32)
+
+
+class Softmax:
+    """A stand-in classifier: fixed probabilities for a batch, or a function of the images."""
+
+    def __init__(self, fn):
+        self.fn = fn
+
+    def predict(self, x, batch_size=None, verbose=0):
+        return self.fn(x)
+
+
+def test_mse_matches_numpy():
+    a, b = images(), images(seed=1)
+    assert metrics.mse_per_pixel(a, b) == pytest.approx(float(((a - b) ** 2).mean()), rel=1e-6)
+    np.testing.assert_allclose(metrics.mse_per_image(a, b), ((a - b) ** 2).mean(axis=(1, 2, 3)),
+                               rtol=1e-6)
+
+
+def test_psnr_matches_formula_and_caps_identical_images():
+    a = images()
+    b = np.clip(a + 0.05, 0, 1)
+    per_image = 10 * np.log10(1.0 / ((a - b) ** 2).mean(axis=(1, 2, 3)))
+    assert metrics.psnr(a, b) == pytest.approx(per_image.mean(), rel=1e-5)
+    assert metrics.psnr(a, a) == metrics.PSNR_CAP_DB == 100.0
+
+
+def low_rank_images(n, seed):
+    """Images near a 6-D subspace, so the top principal directions are well separated."""
+    rng = np.random.default_rng(seed)
+    basis = np.random.default_rng(99).random((6, 784)) * np.arange(6, 0, -1)[:, None]
+    flat = rng.random((n, 6)) @ basis / 25 + 0.01 * rng.random((n, 784))
+    return flat.reshape(n, 28, 28, 1).astype(np.float32)
+
+
+def test_pca_reconstruct_matches_numpy_svd():
+    train, test = low_rank_images(60, 0), low_rank_images(10, 1)
+    flat = train.reshape(60, -1)
+    mean = flat.mean(0)
+    _, _, vt = np.linalg.svd(flat - mean, full_matrices=False)
+    expected = ((test.reshape(10, -1) - mean) @ vt[:5].T @ vt[:5] + mean).reshape(test.shape)
+    np.testing.assert_allclose(metrics.pca_reconstruct(train, test, 5), expected, atol=1e-4)
+
+
+def test_pca_error_falls_with_k():
+    train, test = images(80), images(20, seed=1)
+    errors = [metrics.mse_per_pixel(test, np.clip(metrics.pca_reconstruct(train, test, k), 0, 1))
+              for k in (1, 8, 40)]
+    assert errors[0] > errors[1] > errors[2]
+
+
+def test_compression_ratio():
+    assert metrics.compression_ratio(2) == 98.0
+    assert metrics.compression_ratio(64) == pytest.approx(784 / 256)
+    assert metrics.compression_ratio(8, bytes_per_number=1) == 98.0
+
+
+def test_latent_grid_order_and_extent():
+    codes = np.random.default_rng(0).uniform(-1, 1, (500, 2))
+    points, extent = metrics.latent_grid(codes, n=4, quantile=0.0)
+    assert points.shape == (16, 2)
+    assert points[0, 0] == pytest.approx(extent[0]) and points[0, 1] == pytest.approx(extent[3])
+    assert points[-1, 0] == pytest.approx(extent[1]) and points[-1, 1] == pytest.approx(extent[2])
+
+
+def smooth_grid(n=8):
+    """Decodings that move a bright square steadily across the image as the grid point moves."""
+    grid = np.zeros((n, n, 28, 28, 1), np.float32)
+    for r in range(n):
+        for c in range(n):
+            grid[r, c, 2 * r:2 * r + 12, 2 * c:2 * c + 12] = 1.0
+    return grid
+
+
+def noise_grid(n=8):
+    return np.random.default_rng(0).random((n, n, 28, 28, 1)).astype(np.float32)
+
+
+def test_smooth_decoder_is_more_continuous_than_noise():
+    smooth, noise = metrics.continuity(smooth_grid()), metrics.continuity(noise_grid())
+    assert smooth < 0.6 < noise
+    assert noise == pytest.approx(1.0, abs=0.05)
+
+
+def test_noise_decoder_scores_near_zero_completeness():
+    # a classifier that is confident only on images close to a clean template, like a digit CNN
+    template = smooth_grid()[0, 0][None]
+
+    def probs(x):
+        confident = np.abs(x - template).mean(axis=(1, 2, 3)) < 0.05
+        return np.where(confident[:, None], np.eye(10)[0], np.full(10, 0.1))
+
+    classifier = Softmax(probs)
+    noise = noise_grid().reshape(-1, 28, 28, 1)
+    assert metrics.completeness(noise, classifier) < 0.05
+    assert metrics.completeness(np.repeat(template, 5, axis=0), classifier) == 1.0
+
+
+def test_completeness_counts_the_threshold_itself():
+    fixed = np.array([[0.9, 0.1], [0.89, 0.11], [0.5, 0.5], [1.0, 0.0]])
+    assert metrics.completeness(images(4), Softmax(lambda x: fixed)) == 0.5
+
+
+def test_mse_per_image_scores_anomalies_higher_and_auroc():
+    a = images(20)
+    close, far = np.clip(a + 0.01, 0, 1), np.clip(a[::-1] * 0.2, 0, 1)
+    normal, odd = metrics.mse_per_image(a, close), metrics.mse_per_image(a, far)
+    assert metrics.auroc(odd, normal) == 1.0
+    assert metrics.auroc(normal, odd) == 0.0
+
+
+def test_classical_denoise_helps_and_best_setting_is_reported():
+    clean = np.zeros((10, 28, 28, 1), np.float32)
+    clean[:, 8:20, 8:20] = 1.0
+    noisy = np.clip(clean + 0.4 * np.random.default_rng(0).standard_normal(clean.shape), 0, 1)
+    noisy = noisy.astype(np.float32)
+    method, size, score = metrics.best_classical_denoiser(noisy, clean)
+    assert (method, size) in [("gaussian", 0.5), ("gaussian", 0.75), ("gaussian", 1.0),
+                              ("gaussian", 1.5), ("median", 3), ("median", 5)]
+    assert score == pytest.approx(metrics.psnr(clean, metrics.classical_denoise(noisy, method, size)))
+    assert score > metrics.psnr(clean, noisy) + 3
+
+
+@pytest.mark.parametrize("fn", [metrics.mse_per_pixel, metrics.psnr, metrics.mse_per_image])
+def test_pairwise_metrics_reject_bad_inputs(fn):
+    good = images(2)
+    with pytest.raises(ValueError, match="uint8"):
+        fn((good * 255).astype(np.uint8), good)
+    with pytest.raises(ValueError, match="shape"):
+        fn(good[..., 0], good[..., 0])
+    with pytest.raises(ValueError, match="shapes differ"):
+        fn(good, images(3))
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: metrics.pca_reconstruct(images(5), images(2), 0), "k must be"),
+    (lambda: metrics.compression_ratio(0), "k must be"),
+    (lambda: metrics.latent_grid(np.zeros((10, 3))), "expected \\(n, 2\\)"),
+    (lambda: metrics.continuity(np.zeros((1, 5, 28, 28, 1))), "at least 2 rows"),
+    (lambda: metrics.continuity(np.zeros((25, 28, 28, 1))), "rows, cols"),
+    (lambda: metrics.completeness(np.zeros((28, 28, 1)), None), "single image"),
+    (lambda: metrics.classical_denoise(images(1), "bilateral", 3), "method"),
+    (lambda: metrics.auroc([], [1.0]), "non-empty"),
+])
+def test_clear_errors(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
