@@ -68,3 +68,24 @@ def check_labels(y, n_classes: int = 10, name: str = "labels") -> np.ndarray:
             f"[0, {n_classes - 1}]"
         )
     return arr
+
+
+def check_feature_batch(x, name: str = "x", feature_shape=None) -> np.ndarray:
+    """Return `x` as a float64 array of shape (n, d), one flattened example per row, after
+    checking it is a non-empty batch of finite numbers (and, given `feature_shape`, that each
+    example has that shape, e.g. the shape seen when a model was fitted)."""
+    arr = np.asarray(x)
+    if not (np.issubdtype(arr.dtype, np.floating) or np.issubdtype(arr.dtype, np.integer)):
+        raise ValueError(f"{name}: got dtype {arr.dtype}; expected numbers")
+    if arr.ndim < 2:
+        raise ValueError(f"{name}: got shape {arr.shape}; expected a batch (n, ...) with one "
+                         f"example per row. Use x[None] for a single example.")
+    if feature_shape is not None and arr.shape[1:] != tuple(feature_shape):
+        raise ValueError(f"{name}: got examples of shape {arr.shape[1:]}; expected "
+                         f"{tuple(feature_shape)}, the shape the model was fitted on")
+    if arr.shape[0] == 0:
+        raise ValueError(f"{name}: got an empty batch (0 examples); expected at least one")
+    flat = arr.reshape(len(arr), -1).astype(np.float64)
+    if not np.all(np.isfinite(flat)):
+        raise ValueError(f"{name}: contains NaN or infinite values; expected finite numbers")
+    return flat
