@@ -184,9 +184,9 @@ def test_train_cnn_classifier_learns_and_resumes(tmp_path):
     x = np.zeros((64, 28, 28, 1), np.float32)
     x[y == 1, :14] = 1.0  # class 1: top half lit
     x = np.clip(x + rng.random(x.shape).astype(np.float32) * 0.1, 0.0, 1.0)
-    model = train_cnn_classifier(x, y, epochs=3, batch_size=16, verbose=0, workdir=tmp_path)
+    model = train_cnn_classifier(x, y, epochs=4, batch_size=8, verbose=0, workdir=tmp_path)
     assert np.mean(model.predict(x, verbose=0).argmax(1) == y) == 1.0
-    again = train_cnn_classifier(x, y, epochs=3, batch_size=16, verbose=0, workdir=tmp_path)
+    again = train_cnn_classifier(x, y, epochs=4, batch_size=8, verbose=0, workdir=tmp_path)
     np.testing.assert_allclose(again.predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-5)
     assert feature_model(model).predict(x[:2], verbose=0).shape == (2, 128)
     with pytest.raises(ValueError, match="same"):
