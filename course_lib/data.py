@@ -179,3 +179,15 @@ def make_dataset(x, y=None, batch_size: int = 128, shuffle: bool = True, seed: i
     if shuffle:
         ds = ds.shuffle(min(n, 60_000), seed=seed, reshuffle_each_iteration=True)
     return ds.batch(batch_size, drop_remainder=drop_remainder).prefetch(tf.data.AUTOTUNE)
+
+
+def make_outliers(x, seed: int = 0) -> dict:
+    """Three out-of-distribution versions of an image batch in [0, 1], same shape: `inverted`
+    (1 − x), `noise` (uniform pixels) and `rotated` (each image turned by 90°)."""
+    x = check_images(x, "x")
+    rng = np.random.default_rng(seed)
+    return {
+        "inverted": 1.0 - x,
+        "noise": rng.random(x.shape, dtype=np.float32),
+        "rotated": np.ascontiguousarray(np.rot90(x, k=1, axes=(1, 2))),
+    }
