@@ -11,6 +11,7 @@ import os
 import warnings
 from pathlib import Path
 
+import keras
 import numpy as np
 
 from .config import seed_everything
@@ -153,3 +154,83 @@ def _save(model, workdir: Path, state: dict) -> None:
             f"could not write a checkpoint to {workdir} ({err.strerror or err}); the previous "
             f"checkpoint is still there. Free some disk space or pick another workdir."
         ) from err
+
+
+class ProgressGrid(keras.callbacks.Callback):
+    """Watch a generative model learn: after every epoch, decode one fixed batch of noise with
+    the model's `network` (e.g. a GAN's `generator`) into an image grid `epoch_NNN.png` in
+    `folder`; at the end of each `fit`, assemble all frames in the folder into `progress.gif`.
+
+    Frames already in `folder` from an interrupted run are kept, so a resumed run's GIF shows
+    the whole training.
+    """
+
+    def __init__(self, noise, folder, network: str = "generator", ncols: int = 8,
+                 scale: int = 2, frame_ms: int = 300):
+        super().__init__()
+        self.noise = np.asarray(noise, dtype=np.float32)
+        if self.noise.ndim != 2 or len(self.noise) == 0:
+            raise ValueError(f"noise: got shape {self.noise.shape}; expected a batch (n, noise_dim)")
+        self.folder = Path(folder)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.network = network
+        self.ncols = check_positive_int(ncols, "ncols")
+        self.scale = check_positive_int(scale, "scale")
+        self.frame_ms = check_positive_int(frame_ms, "frame_ms")
+        self.gif_path = self.folder / "progress.gif"
+
+    def frames(self) -> list:
+        """The saved grids, in epoch order."""
+        return sorted(self.folder.glob("epoch_*.png"))
+
+    def on_epoch_end(self, epoch, logs=None):
+        images = getattr(self.model, self.network).predict(self.noise, verbose=0)
+        save_grid_png(images, self.folder / f"epoch_{epoch + 1:03d}.png", self.ncols, self.scale)
+
+    def on_train_end(self, logs=None):
+        write_gif(self.frames(), self.gif_path, self.frame_ms)
+
+
+class EpochScore(keras.callbacks.Callback):
+    """Add `name` = `score_fn(model)` to the logs after every epoch, so the score lands in the
+    training history next to the losses (e.g. a Fréchet distance of generated samples)."""
+
+    def __init__(self, name: str, score_fn):
+        super().__init__()
+        self.name, self.score_fn = name, score_fn
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs is not None:
+            logs[self.name] = float(self.score_fn(self.model))
+
+
+def save_grid_png(images, path, ncols: int = 8, scale: int = 2) -> Path:
+    """Write images in [0, 1] of shape (n, 28, 28, 1) as one grayscale PNG grid."""
+    from PIL import Image
+
+    from .plots import tile
+
+    canvas = np.clip(tile(images, ncols), 0.0, 1.0)
+    picture = Image.fromarray(np.round(canvas * 255).astype(np.uint8))
+    picture = picture.resize((picture.width * scale, picture.height * scale), Image.NEAREST)
+    picture.save(path)
+    return Path(path)
+
+
+def write_gif(frames, path, frame_ms: int = 300) -> Path:
+    """Assemble PNG files into a looping GIF (the last frame held three times as long)."""
+    from PIL import Image
+
+    frames = [_read_image(f) for f in frames]
+    if not frames:
+        raise ValueError(f"no frames to assemble into {path}; train for at least one epoch")
+    durations = [frame_ms] * (len(frames) - 1) + [3 * frame_ms]
+    frames[0].save(path, save_all=True, append_images=frames[1:], duration=durations, loop=0)
+    return Path(path)
+
+
+def _read_image(path):
+    from PIL import Image
+
+    with Image.open(path) as picture:
+        return picture.copy()

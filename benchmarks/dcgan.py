@@ -1,0 +1,164 @@
+"""Lesson 06 benchmark: the course DCGAN against the recipe of the TensorFlow DCGAN tutorial.
+
+The reference re-implements, in our own code, the architecture and hyperparameters of
+tensorflow.org/tutorials/generative/dcgan: noise of 100 numbers; generator Dense(7·7·256) →
+Conv2DTranspose 128 (5×5, stride 1) → 64 (5×5, stride 2) → 1 (5×5, stride 2, tanh), batch norm
+and LeakyReLU between, no biases; discriminator Conv2D 64 and 128 (5×5, stride 2) with
+LeakyReLU and dropout 0.3, then one logit; cross-entropy on logits; Adam(1e-4) for each network;
+batch 256; data scaled to [−1, 1]; both networks updated from one forward pass per step.
+
+Both models train for the same number of generator steps on the same MNIST training images.
+Each is scored on 10,000 generated digits: the Fréchet distance to the 10,000 test digits in the
+feature space of the lesson-01 CNN (lower is better), the largest and smallest class share of
+the CNN's predictions (0.1 each for a perfectly balanced generator), and the share the CNN
+classifies with confidence ≥ 0.9. The course generator is saved to
+`build/models/dcgan_generator.keras` and its progress GIF to `build/bench/dcgan_progress/`.
+
+Usage: python benchmarks/dcgan.py [--steps N]   (COURSE_FAST=1 for a smoke run)
+"""
+
+import argparse
+import time
+
+import course_lib  # noqa: F401  (quiets TensorFlow before it loads)
+import keras
+import numpy as np
+import tensorflow as tf
+from keras import layers
+
+from course_lib import config, data, metrics, report, training
+from course_lib.models.classifiers import feature_model, reference_classifier
+from course_lib.models.gan import GAN
+from course_lib.validation import check_positive_int
+
+COURSE_BATCH = 128
+REFERENCE_BATCH = 256
+REFERENCE_NOISE = 100
+FRAMES = 10
+
+
+def reference_generator():
+    """The tutorial's generator (tanh output: images in [−1, 1])."""
+    return keras.Sequential([
+        keras.Input((REFERENCE_NOISE,)),
+        layers.Dense(7 * 7 * 256, use_bias=False), layers.BatchNormalization(), layers.LeakyReLU(),
+        layers.Reshape((7, 7, 256)),
+        layers.Conv2DTranspose(128, 5, strides=1, padding="same", use_bias=False),
+        layers.BatchNormalization(), layers.LeakyReLU(),
+        layers.Conv2DTranspose(64, 5, strides=2, padding="same", use_bias=False),
+        layers.BatchNormalization(), layers.LeakyReLU(),
+        layers.Conv2DTranspose(1, 5, strides=2, padding="same", use_bias=False, activation="tanh"),
+    ], name="reference_generator")
+
+
+def reference_discriminator():
+    """The tutorial's discriminator (one logit)."""
+    return keras.Sequential([
+        keras.Input((28, 28, 1)),
+        layers.Conv2D(64, 5, strides=2, padding="same"), layers.LeakyReLU(), layers.Dropout(0.3),
+        layers.Conv2D(128, 5, strides=2, padding="same"), layers.LeakyReLU(), layers.Dropout(0.3),
+        layers.Flatten(), layers.Dense(1),
+    ], name="reference_discriminator")
+
+
+def train_reference(x, steps, seed=0):
+    """The tutorial's training loop for `steps` generator steps; returns (generator, seconds)."""
+    config.seed_everything(seed)
+    generator, discriminator = reference_generator(), reference_discriminator()
+    g_opt, d_opt = keras.optimizers.Adam(1e-4), keras.optimizers.Adam(1e-4)
+    cross_entropy = keras.losses.BinaryCrossentropy(from_logits=True)
+    noise_seed = keras.random.SeedGenerator(seed)
+
+    @tf.function
+    def step(real):
+        noise = keras.random.normal((tf.shape(real)[0], REFERENCE_NOISE), seed=noise_seed)
+        with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
+            fake = generator(noise, training=True)
+            real_logits = discriminator(real, training=True)
+            fake_logits = discriminator(fake, training=True)
+            g_loss = cross_entropy(tf.ones_like(fake_logits), fake_logits)
+            d_loss = (cross_entropy(tf.ones_like(real_logits), real_logits)
+                      + cross_entropy(tf.zeros_like(fake_logits), fake_logits))
+        g_opt.apply_gradients(zip(g_tape.gradient(g_loss, generator.trainable_variables),
+                                  generator.trainable_variables))
+        d_opt.apply_gradients(zip(d_tape.gradient(d_loss, discriminator.trainable_variables),
+                                  discriminator.trainable_variables))
+
+    start = time.perf_counter()
+    for batch in batches(x * 2.0 - 1.0, REFERENCE_BATCH, steps, seed):
+        step(batch)
+    return generator, time.perf_counter() - start
+
+
+def train_course(x, steps, seed=0):
+    """The course GAN for `steps` generator steps, a progress frame every steps/FRAMES steps;
+    returns (gan, seconds, progress GIF path)."""
+    config.seed_everything(seed)
+    gan = GAN(seed=seed)
+    gan.compile()
+    frames = min(FRAMES, steps)
+    grid = training.ProgressGrid(np.random.default_rng(seed).standard_normal((40, gan.noise_dim)),
+                                 config.build_dir("bench", "dcgan_progress"), ncols=10)
+    for old in grid.frames():
+        old.unlink()
+    start = time.perf_counter()
+    gan.fit(batches(x, COURSE_BATCH, steps, seed), epochs=frames, steps_per_epoch=steps // frames,
+            callbacks=[grid], verbose=2)
+    return gan, time.perf_counter() - start, grid.gif_path
+
+
+def batches(x, batch_size, steps, seed):
+    """`steps` full batches of `x`, reshuffled every pass (same order for the same seed)."""
+    ds = tf.data.Dataset.from_tensor_slices(x).shuffle(len(x), seed=seed)
+    return ds.batch(batch_size, drop_remainder=True).repeat().take(steps).prefetch(2)
+
+
+def score(images, real_features, classifier, features):
+    """Fréchet distance, class shares and confident share of images in [0, 1]."""
+    probs = classifier.predict(images, batch_size=1000, verbose=0)
+    shares = metrics.class_histogram(probs)
+    fd = metrics.frechet_distance(features.predict(images, batch_size=1000, verbose=0),
+                                  real_features)
+    return fd, shares, float(np.mean(probs.max(axis=1) >= 0.9))
+
+
+def main(steps):
+    steps = check_positive_int(steps, "steps") // min(FRAMES, steps) * min(FRAMES, steps)
+    (x_train, _), (x_test, _) = data.load_mnist(n_train=config.by_mode(None, 2048),
+                                                n_test=config.by_mode(None, 1000))
+    n_samples = len(x_test)
+    classifier = reference_classifier(verbose=2)
+    features = feature_model(classifier)
+    real_features = features.predict(x_test, batch_size=1000, verbose=0)
+
+    gan, course_seconds, gif = train_course(x_train, steps)
+    gan.generator.save(config.model_path("dcgan_generator.keras"))
+    course = score(gan.generate(n_samples, seed=1), real_features, classifier, features)
+
+    generator, reference_seconds = train_reference(x_train, steps)
+    noise = keras.random.normal((n_samples, REFERENCE_NOISE), seed=1)
+    reference_images = (generator.predict(noise, batch_size=1000, verbose=0) + 1.0) / 2.0
+    reference = score(reference_images, real_features, classifier, features)
+
+    untrained = score(GAN(seed=0).generate(n_samples, seed=1), real_features, classifier, features)
+    report.write_benchmark("dcgan", {
+        "fd_course": course[0], "fd_reference": reference[0], "fd_untrained": untrained[0],
+        "generator_steps": steps,
+        "min_class_share": course[1].min(), "max_class_share": course[1].max(),
+        "reference_min_class_share": reference[1].min(),
+        "reference_max_class_share": reference[1].max(),
+        "course_confident_share": course[2], "reference_confident_share": reference[2],
+        "course_img_per_s": steps * COURSE_BATCH / course_seconds,
+        "reference_img_per_s": steps * REFERENCE_BATCH / reference_seconds,
+        "train_seconds": course_seconds, "reference_train_seconds": reference_seconds,
+    })
+    print("course class shares   ", np.round(course[1], 3))
+    print("reference class shares", np.round(reference[1], 3))
+    print(f"progress GIF: {gif}")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=int, default=config.by_mode(2000, 20),
+                        help="generator steps for each model")
+    main(parser.parse_args().steps)

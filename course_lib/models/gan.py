@@ -1,0 +1,190 @@
+"""Lesson 06's DCGAN: generator and discriminator builders, their losses and `GAN`, a
+`keras.Model` whose `train_step` plays one round of the minimax game per batch.
+
+Images are in [0, 1] as everywhere in the course, so the generator ends in a sigmoid
+(sigmoid(2a) = (1 + tanh(a)) / 2: the usual tanh output, rescaled to the data's range).
+The `train_step` uses `tf.GradientTape`, so the GAN runs on the TensorFlow backend.
+"""
+
+import keras
+import numpy as np
+import tensorflow as tf
+from keras import layers, ops
+
+from ..validation import IMAGE_SHAPE, check_images, check_positive_int
+
+NOISE_DIM = 64
+
+
+def build_generator(noise_dim: int = NOISE_DIM, filters=(64, 32), name: str = "generator"):
+    """Noise (n, noise_dim) → dense → reshape to 7×7 → two `Conv2DTranspose` upsamplings
+    (7 → 14 → 28) with batch norm and ReLU → a sigmoid channel: images in [0, 1]."""
+    check_positive_int(noise_dim, "noise_dim")
+    inputs = keras.Input((noise_dim,), name="noise")
+    x = layers.Dense(7 * 7 * filters[0], use_bias=False)(inputs)
+    x = layers.BatchNormalization()(x)
+    x = layers.ReLU()(x)
+    x = layers.Reshape((7, 7, filters[0]))(x)
+    x = layers.Conv2DTranspose(filters[1], 4, strides=2, padding="same", use_bias=False)(x)
+    x = layers.BatchNormalization()(x)
+    x = layers.ReLU()(x)
+    outputs = layers.Conv2DTranspose(1, 4, strides=2, padding="same", activation="sigmoid",
+                                     name="pixels")(x)
+    return keras.Model(inputs, outputs, name=name)
+
+
+def build_discriminator(filters=(32, 64), dropout: float = 0.3, name: str = "discriminator"):
+    """Images (n, 28, 28, 1) → strided convolutions (28 → 14 → 7) with LeakyReLU and dropout →
+    one logit per image (positive: "looks real")."""
+    inputs = keras.Input(IMAGE_SHAPE, name="image")
+    x = inputs
+    for n_filters in filters:
+        x = layers.Conv2D(n_filters, 4, strides=2, padding="same")(x)
+        x = layers.LeakyReLU(0.2)(x)
+        x = layers.Dropout(dropout)(x)
+    x = layers.Flatten()(x)
+    return keras.Model(inputs, layers.Dense(1, name="logit")(x), name=name)
+
+
+def discriminator_loss(real_logits, fake_logits, smoothing: float = 0.0):
+    """Binary cross-entropy of "real" (target 1 − smoothing) on real logits plus "fake"
+    (target 0) on generated ones, each averaged over its batch. `smoothing` > 0 is one-sided
+    label smoothing: the discriminator is never pushed to be certain."""
+    real_targets = ops.full_like(real_logits, 1.0 - smoothing)
+    real = keras.losses.binary_crossentropy(real_targets, real_logits, from_logits=True)
+    fake = keras.losses.binary_crossentropy(ops.zeros_like(fake_logits), fake_logits,
+                                            from_logits=True)
+    return ops.mean(real) + ops.mean(fake)
+
+
+def generator_loss(fake_logits):
+    """The non-saturating generator loss: cross-entropy of "real" on generated logits, i.e.
+    −log D(G(z)) averaged over the batch (strong gradients while D still wins easily)."""
+    return ops.mean(keras.losses.binary_crossentropy(ops.ones_like(fake_logits), fake_logits,
+                                                     from_logits=True))
+
+
+@keras.saving.register_keras_serializable(package="course_lib")
+class GAN(keras.Model):
+    """A generator and a discriminator trained against each other with two optimizers.
+
+    `fit(images)` takes images in [0, 1]; each batch does one discriminator update and then one
+    generator update. Calling the model on images returns the discriminator's logits.
+    """
+
+    def __init__(self, noise_dim: int = NOISE_DIM, seed: int = 0, **kwargs):
+        super().__init__(**kwargs)
+        self.noise_dim = check_positive_int(noise_dim, "noise_dim")
+        self.seed = int(seed)
+        self.generator = build_generator(self.noise_dim)
+        self.discriminator = build_discriminator()
+        self.seed_generator = keras.random.SeedGenerator(self.seed)
+        self.label_smoothing = 0.0
+        self.d_optimizer = self.g_optimizer = None
+        self.trackers = {name: keras.metrics.Mean(name=name)
+                         for name in ("d_loss", "g_loss", "d_real", "d_fake")}
+        self.built = True  # both networks are functional models, built on construction
+
+    def compile(self, d_optimizer=None, g_optimizer=None, label_smoothing: float = 0.0, **kwargs):
+        """Two optimizers (default: Adam, learning rate 2e-4, β1 = 0.5, as in the DCGAN paper)
+        and optional one-sided label smoothing in [0, 0.5)."""
+        if not 0.0 <= label_smoothing < 0.5:
+            raise ValueError(f"label_smoothing must lie in [0, 0.5), got {label_smoothing!r}")
+        super().compile(**kwargs)
+        self.d_optimizer = keras.optimizers.get(d_optimizer or _default_optimizer())
+        self.g_optimizer = keras.optimizers.get(g_optimizer or _default_optimizer())
+        self.label_smoothing = float(label_smoothing)
+
+    def build_optimizers(self):
+        """Create both optimizers' variables, so a checkpoint restores their state too."""
+        if self.d_optimizer is None:
+            raise RuntimeError("compile the GAN (two optimizers) before training or loading it")
+        if not self.d_optimizer.built:
+            self.d_optimizer.build(self.discriminator.trainable_variables)
+        if not self.g_optimizer.built:
+            self.g_optimizer.build(self.generator.trainable_variables)
+
+    @property
+    def metrics(self):
+        return list(self.trackers.values())
+
+    def call(self, images, training=False):
+        return self.discriminator(images, training=training)
+
+    def sample_noise(self, batch_size):
+        """Standard normal noise drawn from the model's own seed generator."""
+        return keras.random.normal((batch_size, self.noise_dim), seed=self.seed_generator)
+
+    def discriminator_step(self, real):
+        """One update of the discriminator only; returns (loss, mean D(x), mean D(G(z)))."""
+        real = _assert_unit_range(real)
+        fake = self.generator(self.sample_noise(ops.shape(real)[0]), training=True)
+        with tf.GradientTape() as tape:
+            real_logits = self.discriminator(real, training=True)
+            fake_logits = self.discriminator(fake, training=True)
+            loss = discriminator_loss(real_logits, fake_logits, self.label_smoothing)
+        weights = self.discriminator.trainable_weights
+        self.d_optimizer.apply_gradients(zip(tape.gradient(loss, weights), weights))
+        return loss, ops.mean(ops.sigmoid(real_logits)), ops.mean(ops.sigmoid(fake_logits))
+
+    def generator_step(self, batch_size):
+        """One update of the generator only (the discriminator is held fixed); returns its loss."""
+        noise = self.sample_noise(batch_size)
+        with tf.GradientTape() as tape:
+            fake_logits = self.discriminator(self.generator(noise, training=True), training=True)
+            loss = generator_loss(fake_logits)
+        weights = self.generator.trainable_weights
+        self.g_optimizer.apply_gradients(zip(tape.gradient(loss, weights), weights))
+        return loss
+
+    def train_step(self, data):
+        real = data[0] if isinstance(data, (tuple, list)) else data
+        d_loss, d_real, d_fake = self.discriminator_step(real)
+        g_loss = self.generator_step(ops.shape(real)[0])
+        for name, value in (("d_loss", d_loss), ("g_loss", g_loss),
+                            ("d_real", d_real), ("d_fake", d_fake)):
+            self.trackers[name].update_state(value)
+        return {m.name: m.result() for m in self.metrics}
+
+    def generate(self, n: int, seed: int = 0, batch_size: int = 512) -> np.ndarray:
+        """`n` images in [0, 1] from noise seeded by `seed` (same seed, same images)."""
+        n = check_positive_int(n, "n")
+        noise = keras.random.normal((n, self.noise_dim), seed=int(seed))
+        return self.generator.predict(noise, batch_size=batch_size, verbose=0)
+
+    def discriminate(self, images, batch_size: int = 512) -> np.ndarray:
+        """D's probability that each image is real, for images in [0, 1]."""
+        logits = self.discriminator.predict(check_images(images), batch_size=batch_size, verbose=0)
+        return np.asarray(ops.sigmoid(logits)).ravel()
+
+    def get_config(self):
+        return {**super().get_config(), "noise_dim": self.noise_dim, "seed": self.seed}
+
+    def get_compile_config(self):
+        if self.d_optimizer is None:
+            return None
+        return {"d_optimizer": keras.optimizers.serialize(self.d_optimizer),
+                "g_optimizer": keras.optimizers.serialize(self.g_optimizer),
+                "label_smoothing": self.label_smoothing}
+
+    def compile_from_config(self, config):
+        self.compile(d_optimizer=keras.optimizers.deserialize(config["d_optimizer"]),
+                     g_optimizer=keras.optimizers.deserialize(config["g_optimizer"]),
+                     label_smoothing=config["label_smoothing"])
+        self.build_optimizers()
+
+
+def _default_optimizer():
+    return keras.optimizers.Adam(learning_rate=2e-4, beta_1=0.5)
+
+
+def _assert_unit_range(real):
+    """Stop training with a clear message when real images are not floats in [0, 1]."""
+    real = ops.convert_to_tensor(real)
+    low, high = ops.min(real), ops.max(real)
+    message = "GAN: real images must lie in [0, 1] (floats, x / 255); got values outside"
+    with tf.control_dependencies([tf.debugging.assert_greater_equal(low, ops.cast(0, low.dtype),
+                                                                    message=message),
+                                  tf.debugging.assert_less_equal(high, ops.cast(1, high.dtype),
+                                                                 message=message)]):
+        return ops.cast(tf.identity(real), "float32")

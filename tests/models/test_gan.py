@@ -1,0 +1,170 @@
+"""The DCGAN: builder shapes, one round of the minimax game, saving, bad inputs."""
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from course_lib import training
+from course_lib.config import seed_everything
+from course_lib.models.gan import (GAN, build_discriminator, build_generator,
+                                   discriminator_loss, generator_loss)
+
+
+def images(n=16, seed=0):
+    return np.random.default_rng(seed).random((n, 28, 28, 1)).astype(np.float32)
+
+
+def tiny_gan(**compile_kwargs):
+    seed_everything(0)
+    gan = GAN(noise_dim=8, seed=0)
+    gan.compile(**compile_kwargs)
+    return gan
+
+
+def values(variables):
+    return [np.array(v) for v in variables]
+
+
+def changed(before, variables):
+    return [not np.array_equal(b, np.array(v)) for b, v in zip(before, variables)]
+
+
+def test_builders_shapes_and_output_range():
+    generator = build_generator(5)
+    fake = np.asarray(generator(np.random.default_rng(0).normal(size=(3, 5)).astype(np.float32)))
+    assert fake.shape == (3, 28, 28, 1)
+    assert fake.min() >= 0.0 and fake.max() <= 1.0
+    assert build_discriminator()(images(4)).shape == (4, 1)
+
+
+def test_losses_at_the_point_of_confusion():
+    zeros = np.zeros((4, 1), np.float32)
+    assert float(discriminator_loss(zeros, zeros)) == pytest.approx(2 * np.log(2), rel=1e-5)
+    assert float(generator_loss(zeros)) == pytest.approx(np.log(2), rel=1e-5)
+    smoothed = float(discriminator_loss(np.full((4, 1), 10.0, np.float32), -10 + zeros, 0.1))
+    assert smoothed > float(discriminator_loss(np.full((4, 1), 10.0, np.float32), -10 + zeros))
+
+
+def test_one_train_step_changes_both_networks_and_reports_metrics():
+    gan = tiny_gan()
+    d_before, g_before = values(gan.discriminator.trainable_weights), values(gan.generator.trainable_weights)
+    logs = gan.train_step(tf.constant(images()))
+    assert all(changed(d_before, gan.discriminator.trainable_weights))
+    assert all(changed(g_before, gan.generator.trainable_weights))
+    assert set(logs) == {"d_loss", "g_loss", "d_real", "d_fake"}
+    assert 0.0 < float(logs["d_real"]) < 1.0 and 0.0 < float(logs["d_fake"]) < 1.0
+    assert gan.d_optimizer.iterations.numpy() == gan.g_optimizer.iterations.numpy() == 1
+
+
+def test_discriminator_update_leaves_the_generator_alone():
+    gan = tiny_gan()
+    g_before, d_before = values(gan.generator.trainable_weights), values(gan.discriminator.trainable_weights)
+    gan.discriminator_step(tf.constant(images()))
+    assert not any(changed(g_before, gan.generator.trainable_weights))
+    assert all(changed(d_before, gan.discriminator.trainable_weights))
+    assert gan.g_optimizer.iterations.numpy() == 0
+
+
+def test_generator_update_leaves_the_discriminator_alone():
+    gan = tiny_gan()
+    g_before, d_before = values(gan.generator.trainable_weights), values(gan.discriminator.trainable_weights)
+    gan.generator_step(16)
+    assert not any(changed(d_before, gan.discriminator.trainable_weights))
+    assert all(changed(g_before, gan.generator.trainable_weights))
+    assert gan.d_optimizer.iterations.numpy() == 0
+
+
+def test_compiled_steps_draw_fresh_noise_and_a_partial_batch_works():
+    gan = tiny_gan()
+    history = gan.fit(images(20), batch_size=8, epochs=2, verbose=0).history  # last batch: 4
+    assert len(history["g_loss"]) == 2 and np.all(np.isfinite(history["g_loss"]))
+    draw = tf.function(lambda: gan.sample_noise(3))
+    assert not np.allclose(draw(), draw())
+
+
+def test_generate_is_seeded_and_in_range():
+    gan = tiny_gan()
+    a, b, c = gan.generate(5, seed=1), gan.generate(5, seed=1), gan.generate(5, seed=2)
+    np.testing.assert_array_equal(a, b)
+    assert not np.allclose(a, c)
+    assert a.shape == (5, 28, 28, 1) and a.min() >= 0 and a.max() <= 1
+    assert gan.discriminate(images(3)).shape == (3,)
+
+
+def test_save_and_load_the_gan_with_both_optimizer_states(tmp_path):
+    gan = tiny_gan(label_smoothing=0.1)
+    gan.fit(images(16), batch_size=8, epochs=1, verbose=0)
+    gan.save(tmp_path / "gan.keras")
+    loaded = keras.models.load_model(tmp_path / "gan.keras")
+    assert isinstance(loaded, GAN) and loaded.noise_dim == 8 and loaded.label_smoothing == 0.1
+    np.testing.assert_array_equal(loaded.generate(4, seed=3), gan.generate(4, seed=3))
+    for mine, theirs in ((gan.d_optimizer, loaded.d_optimizer), (gan.g_optimizer, loaded.g_optimizer)):
+        assert int(theirs.iterations.numpy()) == 2
+        assert len(theirs.variables) == len(mine.variables) > 1
+        for a, b in zip(mine.variables, theirs.variables):
+            np.testing.assert_array_equal(np.array(a), np.array(b))
+    loaded.fit(images(16), batch_size=8, epochs=1, verbose=0)  # and it trains on
+
+
+def test_save_and_load_the_generator_alone(tmp_path):
+    gan = tiny_gan()
+    gan.generator.save(tmp_path / "generator.keras")
+    generator = keras.models.load_model(tmp_path / "generator.keras")
+    noise = np.random.default_rng(0).normal(size=(3, 8)).astype(np.float32)
+    np.testing.assert_allclose(generator.predict(noise, verbose=0),
+                               gan.generator.predict(noise, verbose=0), atol=1e-6)
+
+
+def test_checkpoint_restores_both_optimizers(tmp_path):
+    x = images(16)
+    gan = tiny_gan()
+    training.fit_resumable(gan, x, epochs=1, workdir=tmp_path / "run", batch_size=8, verbose=0)
+    resumed = tiny_gan()
+    training.fit_resumable(resumed, x, epochs=1, workdir=tmp_path / "run", batch_size=8, verbose=0)
+    assert int(resumed.d_optimizer.iterations.numpy()) == int(resumed.g_optimizer.iterations.numpy()) == 2
+    for a, b in zip(gan.g_optimizer.variables, resumed.g_optimizer.variables):
+        np.testing.assert_array_equal(np.array(a), np.array(b))
+
+
+@pytest.mark.parametrize("noise_dim", [0, -3, 2.5])
+def test_bad_noise_dim(noise_dim):
+    with pytest.raises(ValueError, match="noise_dim must be a whole number >= 1"):
+        GAN(noise_dim=noise_dim)
+    with pytest.raises(ValueError, match="noise_dim"):
+        build_generator(noise_dim)
+
+
+def test_images_outside_the_unit_range_stop_training():
+    gan = tiny_gan()
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"must lie in \[0, 1\]"):
+        gan.fit(images(8) * 255, batch_size=8, epochs=1, verbose=0)
+    with pytest.raises(ValueError, match=r"expected values in \[0, 1\]"):
+        gan.discriminate(images(2) * 2 - 1)
+
+
+def test_bad_settings():
+    with pytest.raises(ValueError, match="label_smoothing"):
+        tiny_gan(label_smoothing=0.7)
+    with pytest.raises(RuntimeError, match="compile the GAN"):
+        GAN(noise_dim=4).build_optimizers()
+    with pytest.raises(ValueError, match="n must be"):
+        tiny_gan().generate(0)
+
+
+def test_progress_grid_and_epoch_score_callbacks(tmp_path):
+    from PIL import Image
+
+    gan = tiny_gan()
+    grid = training.ProgressGrid(np.zeros((6, 8), np.float32), tmp_path / "frames", ncols=3)
+    score = training.EpochScore("mean_pixel", lambda model: model.generate(4).mean())
+    history = training.fit_resumable(gan, images(8), epochs=2, workdir=tmp_path / "run",
+                                     batch_size=8, callbacks=[grid, score], verbose=0)
+    assert [f.name for f in grid.frames()] == ["epoch_001.png", "epoch_002.png"]
+    with Image.open(grid.frames()[0]) as frame:
+        assert frame.size == (3 * 28 * 2, 2 * 28 * 2)
+    with Image.open(grid.gif_path) as gif:
+        assert gif.n_frames == 2
+    assert len(history["mean_pixel"]) == 2 and 0 < history["mean_pixel"][0] < 1
+    with pytest.raises(ValueError, match="noise"):
+        training.ProgressGrid(np.zeros(8), tmp_path / "x")
