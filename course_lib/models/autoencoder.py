@@ -175,12 +175,17 @@ def lesson_plan() -> dict:
         "n_train": by_mode(None, 3000),
         "n_test": by_mode(None, 1000),
         "ks": by_mode((2, 4, 8, 16, 32, 64), (2, 32)),
-        "sweep_epochs": by_mode(6, 1),
-        "dae_epochs": by_mode(6, 1),
-        "anomaly_epochs": by_mode(4, 1),
-        "patch_epochs": by_mode(4, 1),
-        "batch_size": 128,
+        "sweep_epochs": by_mode(12, 2),
+        "dae_epochs": by_mode(8, 3),
+        "anomaly_epochs": by_mode(4, 2),
+        "patch_epochs": by_mode(5, 3),
+        "batch_size": by_mode(128, 32),
         "learning_rate": 2e-3,
+        "sigma": 0.5,
+        "dae_k": 64,
+        "anomaly_digit": 2,
+        "anomaly_k": 8,
+        "patch_side": 12,
     }
 
 
