@@ -1,0 +1,49 @@
+"""The GAN lesson's measurements: Fréchet distance and class histogram on constructed cases."""
+
+import numpy as np
+import pytest
+
+from course_lib.metrics import class_histogram, frechet_distance
+
+
+def features(n=500, d=8, seed=0):
+    return np.random.default_rng(seed).normal(size=(n, d))
+
+
+def test_frechet_distance_of_a_set_with_itself_is_zero():
+    a = features()
+    assert frechet_distance(a, a) == pytest.approx(0.0, abs=1e-6)
+
+
+def test_frechet_distance_grows_with_a_shift_of_the_mean():
+    a = features()
+    small, large = frechet_distance(a, a + 0.5), frechet_distance(a, a + 2.0)
+    assert small == pytest.approx(8 * 0.5 ** 2, rel=1e-6)  # ‖Δμ‖² with equal covariances
+    assert large == pytest.approx(8 * 2.0 ** 2, rel=1e-6) and large > small
+
+
+def test_frechet_distance_sees_a_change_of_spread():
+    a = features()
+    b = (a - a.mean(0)) * 3 + a.mean(0)  # same mean, three times the spread
+    expected = 4 * np.trace(np.cov(a, rowvar=False))  # Tr(Σ + 9Σ − 2·3Σ)
+    assert frechet_distance(a, b) == pytest.approx(expected, rel=1e-4)
+
+
+def test_frechet_distance_rejects_mismatched_features():
+    with pytest.raises(ValueError, match="expected"):
+        frechet_distance(features(d=8), features(d=4))
+    with pytest.raises(ValueError, match="at least 2 rows"):
+        frechet_distance(features(n=1), features())
+
+
+def test_class_histogram_on_constructed_cases():
+    np.testing.assert_allclose(class_histogram([3, 3, 3, 3]), np.eye(10)[3])  # total collapse
+    np.testing.assert_allclose(class_histogram(np.arange(10).repeat(7)), np.full(10, 0.1))
+    probs = np.eye(4)[[0, 1, 1, 3]] * 0.7 + 0.075
+    np.testing.assert_allclose(class_histogram(probs, n_classes=4), [0.25, 0.5, 0.0, 0.25])
+
+
+@pytest.mark.parametrize("labels", [[], [0, 10], [-1, 2], [[[0]]]])
+def test_class_histogram_rejects_bad_labels(labels):
+    with pytest.raises(ValueError, match="labels"):
+        class_histogram(np.asarray(labels))
