@@ -177,3 +177,23 @@ def best_classical_denoiser(noisy, clean,
     scores = [(method, size, psnr(clean, classical_denoise(noisy, method, size)))
               for method, size in settings]
     return max(scores, key=lambda item: item[2])
+
+
+def nearest_images(images, reference, batch_size: int = 256):
+    """For each image, its nearest image in `reference` by pixel (L2) distance.
+
+    Returns `(neighbours, distances)`; a generator that copies its training set scores
+    distances far below those of real, unseen images.
+    """
+    images, reference = check_images(images, "images"), check_images(reference, "reference")
+    flat_ref = reference.reshape(len(reference), -1).astype(np.float64)
+    ref_sq = (flat_ref ** 2).sum(1)
+    indices, distances = [], []
+    for start in range(0, len(images), batch_size):
+        flat = images[start:start + batch_size].reshape(-1, flat_ref.shape[1]).astype(np.float64)
+        d2 = (flat ** 2).sum(1)[:, None] - 2.0 * flat @ flat_ref.T + ref_sq[None]
+        idx = d2.argmin(1)
+        indices.append(idx)
+        distances.append(np.sqrt(np.maximum(d2[np.arange(len(flat)), idx], 0.0)))
+    indices = np.concatenate(indices)
+    return reference[indices], np.concatenate(distances)

@@ -47,3 +47,18 @@ def test_class_histogram_on_constructed_cases():
 def test_class_histogram_rejects_bad_labels(labels):
     with pytest.raises(ValueError, match="labels"):
         class_histogram(np.asarray(labels))
+
+
+def test_nearest_images_finds_copies_and_their_distance():
+    from course_lib.metrics import nearest_images
+
+    reference = np.random.default_rng(0).random((30, 28, 28, 1)).astype(np.float32)
+    queries = reference[[4, 17]].copy()
+    queries[1, 0, 0, 0] = 1.0 - queries[1, 0, 0, 0]  # one pixel changed
+    neighbours, distances = nearest_images(queries, reference, batch_size=1)
+    np.testing.assert_array_equal(neighbours[0], reference[4])
+    np.testing.assert_array_equal(neighbours[1], reference[17])
+    assert distances[0] == pytest.approx(0.0, abs=1e-3)
+    assert distances[1] == pytest.approx(abs(1 - 2 * reference[17, 0, 0, 0]), abs=1e-3)
+    with pytest.raises(ValueError, match="reference"):
+        nearest_images(queries, reference * 255)
