@@ -134,6 +134,9 @@ def main(steps):
     gan, course_seconds, gif = train_course(x_train, steps)
     gan.generator.save(config.model_path("dcgan_generator.keras"))
     course = score(gan.generate(n_samples, seed=1), real_features, classifier, features)
+    print(f"course DCGAN after {steps} steps, {course_seconds:.0f} s: Fréchet distance "
+          f"{course[0]:.2f}, class shares {course[1].min():.3f}-{course[1].max():.3f}, "
+          f"confident {course[2]:.3f}", flush=True)
 
     generator, reference_seconds = train_reference(x_train, steps)
     noise = keras.random.normal((n_samples, REFERENCE_NOISE), seed=1)
@@ -159,6 +162,6 @@ def main(steps):
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=config.by_mode(2000, 20),
+    parser.add_argument("--steps", type=int, default=config.by_mode(1500, 20),
                         help="generator steps for each model")
     main(parser.parse_args().steps)
