@@ -1,0 +1,92 @@
+"""tools/run_benchmarks.py: the summary built from result files, and the run bookkeeping."""
+
+import importlib.util
+import json
+from importlib import metadata
+
+import pytest
+
+from course_lib.config import repo_root
+
+ROOT = repo_root()
+
+
+def tool(name):
+    spec = importlib.util.spec_from_file_location(name, ROOT / "tools" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def bench():
+    return tool("run_benchmarks")
+
+
+def write(folder, name, payload):
+    (folder / f"{name}.json").write_text(json.dumps(payload))
+
+
+MACHINE = {"cpu": "Test CPU", "cores": 2, "gpus": [], "tensorflow": "9.9", "python": "3.11"}
+
+
+@pytest.fixture
+def results(tmp_path):
+    write(tmp_path, "lesson01", {"cnn_test_accuracy": 0.9876, "train_seconds": 321.0,
+                                 "extra_key": 0.5, "mode": "default", "machine": "Test CPU (2 cores)"})
+    write(tmp_path, "throughput", {"autoencoder_img_per_s": 950.0,
+                                   "autoencoder_reference_img_per_s": 1000.0,
+                                   "autoencoder_ratio": 0.95, "autoencoder_xla_speedup": 0.8,
+                                   "rounds": 3, "steps_per_round": 16, "mode": "default",
+                                   "machine": "Test CPU (2 cores)"})
+    write(tmp_path, "runs", {"machine": MACHINE, "benchmarks": {
+        "lesson01": {"wall_seconds": 400.0, "peak_rss_mib": 1500.0, "exit_code": 0}}})
+    write(tmp_path, "notebook_memory_fast", {"mode": "fast", "machine": MACHINE, "notebooks": {
+        "01_x": {"peak_rss_mib": 812.0, "wall_seconds": 30.0}}})
+    return tmp_path
+
+
+def test_summary_only_writes_figures_anchors_runs_and_machine(bench, results):
+    assert bench.main(["--summary-only", "--results", str(results)]) == 0
+    text = (results / "summary.md").read_text()
+    assert "| CNN test accuracy | 0.9876 | 0.9922 | keras.io" in text
+    assert "Training wall time: 321 s." in text
+    assert "`extra_key` = 0.5" in text
+    assert "| autoencoder | 950 | 1000 | 0.95 |" in text
+    assert "`autoencoder_xla_speedup` = 0.8" in text
+    assert "| lesson01 | 400 s | 1500 MiB | 0 |" in text
+    assert "01_x: 812 MiB" in text
+    assert "default mode: not measured" in text
+    assert "Test CPU, 2 cores; GPU: none; TensorFlow 9.9" in text
+
+
+def test_missing_results_are_named_not_invented(bench, tmp_path):
+    text = bench.summary(tmp_path)
+    for name in ("lesson01", "autoencoders", "vae", "dcgan", "throughput", "scaling"):
+        assert f"run `python benchmarks/{name}.py`" in text
+    assert "No runs recorded" in text
+
+
+def test_summary_only_needs_an_existing_folder(bench, tmp_path):
+    with pytest.raises(SystemExit, match="no such folder"):
+        bench.main(["--summary-only", "--results", str(tmp_path / "missing")])
+
+
+def test_run_benchmark_records_time_memory_and_exit_code(bench, tmp_path):
+    script = tmp_path / "grow.py"
+    script.write_text("import sys\nblock = bytearray(200 * 1024 * 1024)\nsys.exit(3)\n")
+    run = bench.run_benchmark(script, tmp_path)
+    assert run["exit_code"] == 3
+    assert run["peak_rss_mib"] >= 200
+    assert 0 < run["wall_seconds"] < 60
+
+
+def test_unknown_benchmark_is_refused(bench, tmp_path):
+    with pytest.raises(SystemExit, match="unknown benchmark"):
+        bench.run_all(["no_such_benchmark"], tmp_path)
+
+
+def test_machine_reports_cpu_cores_and_installed_tensorflow(bench):
+    info = bench.machine()
+    assert info["cores"] >= 1 and info["cpu"]
+    assert info["tensorflow"] == metadata.version("tensorflow")

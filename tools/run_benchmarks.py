@@ -1,0 +1,300 @@
+"""Run every `benchmarks/*.py` and write `benchmarks/results/summary.md`.
+
+Usage: python tools/run_benchmarks.py [--summary-only] [--notebook-memory] [--results DIR]
+                                      [BENCHMARK ...]
+
+Each benchmark runs in its own process; its wall time and peak resident memory (from the
+`rusage` of `os.wait4`) go to `<results>/runs.json`. The summary then reads every result JSON
+of the folder: per lesson the headline figures beside their published anchors, training wall
+times, throughput against the plain references, the runs, notebook memory and the machine.
+`--summary-only` only rebuilds summary.md from the JSON files already there.
+`--notebook-memory` also runs every notebook (in the current mode: `COURSE_FAST=1` for the
+short one) and records the kernel's peak resident memory (VmHWM) in
+`<results>/notebook_memory_<mode>.json`.
+"""
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+from importlib import metadata
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "benchmarks" / "results"
+RUNS = "runs.json"
+MIB = 1024 * 1024
+
+# (result file, key, label, anchor, source): the published figures each lesson is compared with.
+ANCHORS = [
+    ("lesson01", "cnn_test_accuracy", "CNN test accuracy", "0.9922",
+     "keras.io example *Simple MNIST convnet*"),
+    ("lesson01", "gaussian_diag_test_accuracy", "Gaussian naive Bayes test accuracy", "≈ 0.56",
+     "Gaussian naive Bayes on raw pixels, as given in issue 9"),
+    ("lesson01", "gaussian_full_test_accuracy", "best regularized Gaussian (QDA) test accuracy",
+     "≈ 0.954 (regularized QDA); 0.967 (quadratic on 40 PCA components)",
+     "QDA: issue 9; 40 PCA + quadratic: LeCun et al., MNIST database table"),
+    ("lesson01", "logreg_test_accuracy", "logistic regression test accuracy", "", ""),
+    ("autoencoders", "pca_mse_k2", "PCA test MSE/pixel, k = 2", "0.0557", "PCA of the MNIST test set (deterministic)"),
+    ("autoencoders", "ae_mse_k2", "AE test MSE/pixel, k = 2", "", ""),
+    ("autoencoders", "pca_mse_k16", "PCA test MSE/pixel, k = 16", "0.0269", "PCA of the MNIST test set (deterministic)"),
+    ("autoencoders", "ae_mse_k16", "AE test MSE/pixel, k = 16", "", ""),
+    ("autoencoders", "pca_mse_k32", "PCA test MSE/pixel, k = 32", "0.0168", "PCA of the MNIST test set (deterministic)"),
+    ("autoencoders", "ae_mse_k32", "AE test MSE/pixel, k = 32", "≈ 0.0038 (30-d deep AE)",
+     "Hinton & Salakhutdinov, Science 2006"),
+    ("autoencoders", "pca_mse_k64", "PCA test MSE/pixel, k = 64", "0.0090", "PCA of the MNIST test set (deterministic)"),
+    ("autoencoders", "ae_mse_k64", "AE test MSE/pixel, k = 64", "", ""),
+    ("autoencoders", "dae_psnr_db", "denoising AE PSNR (σ = 0.5), dB", "", ""),
+    ("autoencoders", "anomaly_auroc", "anomaly detection AUROC", "", ""),
+    ("vae", "iw_nll_nats", "VAE importance-weighted NLL, nats", "86.76 (VAE), 82.90 (IWAE)",
+     "Burda et al. 2015, binarized MNIST, k = 5000"),
+    ("vae", "vae2d_test_elbo", "2-D VAE test ELBO, nats", "≈ −156",
+     "TensorFlow CVAE tutorial, latent dim 2"),
+    ("dcgan", "fd_course", "course DCGAN Fréchet distance (CNN features)", "", ""),
+    ("dcgan", "fd_reference", "TF-tutorial DCGAN Fréchet distance, same run", "", ""),
+    ("dcgan", "min_class_share", "smallest class share of generated digits", "0.1 if balanced", ""),
+]
+LESSONS = {"lesson01": "Lesson 01: discriminative vs generative classifiers",
+           "autoencoders": "Lessons 02-04: autoencoders, denoising, anomalies",
+           "vae": "Lesson 05: variational autoencoder", "dcgan": "Lesson 06: DCGAN"}
+THROUGHPUT_MODELS = ("autoencoder", "vae", "dcgan")
+
+
+def machine() -> dict:
+    """CPU model and cores, GPUs (from nvidia-smi) and the TensorFlow version, without
+    importing TensorFlow."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    gpus = []
+    if shutil.which("nvidia-smi"):
+        out = subprocess.run(["nvidia-smi", "-L"], capture_output=True, text=True, check=False)
+        gpus = [line.split(" (UUID")[0] for line in out.stdout.splitlines() if line.strip()]
+    try:
+        tf_version = metadata.version("tensorflow")
+    except metadata.PackageNotFoundError:
+        tf_version = "not installed"
+    return {"cpu": cpu, "cores": os.cpu_count(), "gpus": gpus, "tensorflow": tf_version,
+            "python": platform.python_version()}
+
+
+def run_benchmark(script: Path, log_dir: Path) -> dict:
+    """Run one benchmark in a subprocess; its wall time, peak RSS and exit status."""
+    log = log_dir / f"{script.stem}.log"
+    print(f"  {script.name} ... (log: {log})", end=" ", flush=True)
+    start = time.perf_counter()
+    with log.open("w") as out:
+        proc = subprocess.Popen([sys.executable, str(script)], stdout=out, stderr=subprocess.STDOUT,
+                                cwd=ROOT)
+        _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - start
+    code = os.waitstatus_to_exitcode(status)
+    print(f"{seconds:.0f} s, exit {code}", flush=True)
+    return {"wall_seconds": seconds, "peak_rss_mib": usage.ru_maxrss * 1024 / MIB,
+            "exit_code": code}
+
+
+def run_all(names, results: Path) -> list:
+    """Run the named benchmarks (all by default), merge their runs into runs.json; returns
+    the names of those that failed."""
+    scripts = sorted((ROOT / "benchmarks").glob("*.py"))
+    if names:
+        known = {s.stem: s for s in scripts}
+        unknown = sorted(set(names) - set(known))
+        if unknown:
+            raise SystemExit(f"unknown benchmark(s) {unknown}; expected some of {sorted(known)}")
+        scripts = [known[n] for n in names]
+    results.mkdir(parents=True, exist_ok=True)
+    log_dir = ROOT / "build" / "bench-logs"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    runs = read_json(results / RUNS) or {"benchmarks": {}}
+    print(f"Running {len(scripts)} benchmarks")
+    for script in scripts:
+        runs["benchmarks"][script.stem] = run_benchmark(script, log_dir)
+        runs["machine"] = machine()
+        (results / RUNS).write_text(json.dumps(runs, indent=1, sort_keys=True) + "\n")
+    return [s.stem for s in scripts if runs["benchmarks"][s.stem]["exit_code"] != 0]
+
+
+MEMORY_CELL = """\
+import re as _re
+print("VmHWM_kB", _re.search(r"VmHWM:\\s+(\\d+)", open("/proc/self/status").read()).group(1))"""
+
+
+def notebook_memory(results: Path) -> Path:
+    """Run every notebook with a last cell that prints the kernel's peak RSS; write the MiB."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    mode = "fast" if os.environ.get("COURSE_FAST", "") not in ("", "0") else "default"
+    figures = {}
+    for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        nb.cells.append(nbformat.v4.new_code_cell(MEMORY_CELL))
+        start = time.perf_counter()
+        NotebookClient(nb, timeout=3600, kernel_name="python3",
+                       resources={"metadata": {"path": str(path.parent)}}).execute()
+        text = "".join(o.get("text", "") for o in nb.cells[-1].outputs)
+        figures[path.stem] = {"peak_rss_mib": int(text.split()[-1]) / 1024,
+                              "wall_seconds": time.perf_counter() - start}
+        print(f"  {path.name}: {figures[path.stem]['peak_rss_mib']:.0f} MiB", flush=True)
+    target = results / f"notebook_memory_{mode}.json"
+    target.write_text(json.dumps({"mode": mode, "machine": machine(), "notebooks": figures},
+                                 indent=1, sort_keys=True) + "\n")
+    return target
+
+
+def read_json(path: Path):
+    return json.loads(path.read_text()) if path.is_file() else None
+
+
+def fmt(value) -> str:
+    if isinstance(value, str):
+        return value
+    return f"{value:.4g}" if abs(value) < 1e4 else f"{value:,.0f}"
+
+
+def source_of(payload: dict) -> str:
+    return f"{payload.get('mode', '?')} mode, {payload.get('machine', '?')}"
+
+
+def lesson_sections(results: Path) -> list:
+    lines = []
+    for name, title in LESSONS.items():
+        payload = read_json(results / f"{name}.json")
+        lines += ["", f"## {title}", ""]
+        if payload is None:
+            lines.append(f"Not measured yet: run `python benchmarks/{name}.py`.")
+            continue
+        lines += [f"`benchmarks/{name}.py` ({source_of(payload)})", "",
+                  "| figure | measured | published anchor | anchor source |", "|---|---|---|---|"]
+        shown = {"mode", "machine"}
+        for file, key, label, anchor, source in ANCHORS:
+            if file == name and key in payload:
+                lines.append(f"| {label} | {fmt(payload[key])} | {anchor} | {source} |")
+                shown.add(key)
+        if "train_seconds" in payload:
+            lines += ["", f"Training wall time: {payload['train_seconds']:.0f} s."]
+            shown.add("train_seconds")
+        rest = ", ".join(f"`{k}` = {fmt(v)}" for k, v in sorted(payload.items()) if k not in shown)
+        if rest:
+            lines += ["", f"Other figures: {rest}."]
+    return lines
+
+
+def throughput_section(results: Path) -> list:
+    payload = read_json(results / "throughput.json")
+    lines = ["", "## Training throughput against plain references", ""]
+    if payload is None:
+        return lines + ["Not measured yet: run `python benchmarks/throughput.py`."]
+    lines += [f"`benchmarks/throughput.py` ({source_of(payload)}); images/s, median of "
+              f"{payload.get('rounds', 0):.0f} interleaved rounds of "
+              f"{payload.get('steps_per_round', 0):.0f} batches; ratio = course / reference "
+              "(target ≥ 0.95).", "",
+              "| model | course img/s | reference img/s | ratio |", "|---|---|---|---|"]
+    for model in THROUGHPUT_MODELS:
+        keys = (f"{model}_img_per_s", f"{model}_reference_img_per_s", f"{model}_ratio")
+        if all(k in payload for k in keys):
+            lines.append(f"| {model} | " + " | ".join(fmt(payload[k]) for k in keys) + " |")
+    variants = sorted(k for k in payload if k.endswith("_speedup") or
+                      (k.endswith("_ratio") and k[:-6] not in THROUGHPUT_MODELS))
+    if variants:
+        lines += ["", "Variants of the course models (speedup = variant / course default img/s):",
+                  ""] + [f"- `{k}` = {fmt(payload[k])}" for k in variants]
+    return lines
+
+
+def runs_section(results: Path) -> list:
+    runs = read_json(results / RUNS)
+    lines = ["", "## Benchmark runs (wall time and peak resident memory)", ""]
+    if not runs:
+        return lines + ["No runs recorded: `python tools/run_benchmarks.py` records them."]
+    lines += ["| benchmark | wall time | peak RSS | exit |", "|---|---|---|---|"]
+    for name, run in sorted(runs["benchmarks"].items()):
+        lines.append(f"| {name} | {run['wall_seconds']:.0f} s | {run['peak_rss_mib']:.0f} MiB "
+                     f"| {run['exit_code']} |")
+    return lines
+
+
+def memory_section(results: Path) -> list:
+    lines = ["", "## Notebook peak resident memory (kernel VmHWM)", ""]
+    found = False
+    for mode in ("default", "fast"):
+        payload = read_json(results / f"notebook_memory_{mode}.json")
+        if payload is None:
+            lines.append(f"- {mode} mode: not measured (`tools/run_benchmarks.py "
+                         f"--notebook-memory`{' with COURSE_FAST=1' if mode == 'fast' else ''}).")
+            continue
+        found = True
+        lines += [f"- {mode} mode ({payload['machine']['cpu']}, {payload['machine']['cores']} cores):",
+                  ""] + [f"  - {nb}: {v['peak_rss_mib']:.0f} MiB, {v['wall_seconds']:.0f} s"
+                         for nb, v in sorted(payload["notebooks"].items())] + [""]
+    if found:
+        lines.append("Budget: under 4 GB (4096 MiB) per notebook in default mode.")
+    return lines
+
+
+def scaling_section(results: Path) -> list:
+    payload = read_json(results / "scaling.json")
+    if payload is None:
+        return ["", "## Scaling", "", "Not measured yet: run `python benchmarks/scaling.py`."]
+    lines = ["", "## Scaling: autoencoder wall time vs training-set size and batch size", "",
+             f"`benchmarks/scaling.py` ({source_of(payload)})", ""]
+    if (results / "scaling.png").is_file():
+        lines += ["![scaling](scaling.png)", ""]
+    rows = sorted(k for k in payload if k.startswith("seconds_"))
+    return lines + [f"- `{k}` = {fmt(payload[k])} s" for k in rows]
+
+
+def summary(results: Path, now: str = None) -> str:
+    """The whole summary.md text from the JSON files in `results`."""
+    runs = read_json(results / RUNS) or {}
+    info = runs.get("machine") or machine()
+    gpus = ", ".join(info["gpus"]) or "none"
+    lines = ["# Benchmark results", "",
+             f"Machine of the last `make bench`: {info['cpu']}, {info['cores']} cores; GPU: {gpus}; "
+             f"TensorFlow {info['tensorflow']}, Python {info['python']}.",
+             "Each section names the mode and machine its file was measured on. Times measured "
+             "on a shared machine are inflated by the load from other processes.",
+             f"Written by `tools/run_benchmarks.py`{' on ' + now if now else ''}; every number "
+             "comes from a JSON file in this folder."]
+    lines += lesson_sections(results) + throughput_section(results) + scaling_section(results)
+    lines += runs_section(results) + memory_section(results)
+    return "\n".join(lines) + "\n"
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("benchmarks", nargs="*", help="benchmark names (default: all)")
+    parser.add_argument("--summary-only", action="store_true",
+                        help="only rebuild summary.md from the JSON files")
+    parser.add_argument("--notebook-memory", action="store_true",
+                        help="also run every notebook and record its peak memory")
+    parser.add_argument("--results", type=Path, default=RESULTS, help="results folder")
+    args = parser.parse_args(argv)
+    failed = []
+    if not args.summary_only:
+        failed = run_all(args.benchmarks, args.results)
+        if args.notebook_memory:
+            notebook_memory(args.results)
+    elif not args.results.is_dir():
+        raise SystemExit(f"--results {args.results}: no such folder")
+    target = args.results / "summary.md"
+    target.write_text(summary(args.results, time.strftime("%Y-%m-%d")))
+    print(f"wrote {target}")
+    if failed:
+        print(f"failed: {', '.join(failed)} (logs in build/bench-logs/)")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
