@@ -39,8 +39,8 @@ def sweep(plan, x_train, x_test, figures):
     models = {}
     for k in sorted(plan["ks"], key=lambda k: k != 32):  # the headline size first
         config.seed_everything(k)
-        models[k] = train(Autoencoder(latent_dim=k), x_train, plan["sweep_epochs"],
-                          f"lesson02_ae_k{k}", plan, figures)
+        models[k] = train(Autoencoder(latent_dim=k, filters=plan["filters"]), x_train,
+                          plan["sweep_epochs"], f"lesson02_ae_k{k}", plan, figures)
         figures[f"ae_mse_k{k}"] = metrics.mse_per_pixel(
             x_test, models[k].predict(x_test, batch_size=512, verbose=0))
         figures[f"pca_mse_k{k}"] = metrics.mse_per_pixel(
@@ -57,8 +57,8 @@ def denoising(plan, x_train, x_test, figures):
     method, size, _ = metrics.best_classical_denoiser(
         data.add_noise(x_train[:1000], sigma, seed=2), x_train[:1000])
     config.seed_everything(0)
-    dae = train(DenoisingAutoencoder(latent_dim=plan["dae_k"], corruption="gaussian", level=sigma,
-                                     seed=0),
+    dae = train(DenoisingAutoencoder(latent_dim=plan["dae_k"], filters=plan["filters"],
+                                     corruption="gaussian", level=sigma, seed=0),
                 x_train, plan["dae_epochs"], f"lesson03_dae_sigma{sigma}", plan, figures)
     figures["noisy_psnr_db"] = metrics.psnr(x_test, noisy)
     figures["baseline_psnr_db"] = metrics.psnr(x_test, metrics.classical_denoise(noisy, method, size))
@@ -71,8 +71,9 @@ def anomaly(plan, x_train, y_train, x_test, y_test, figures):
     """Lesson 03: AUROC of reconstruction error for the digit left out of training."""
     odd = plan["anomaly_digit"]
     config.seed_everything(0)
-    detector = train(Autoencoder(latent_dim=plan["anomaly_k"]), x_train[y_train != odd],
-                     plan["anomaly_epochs"], f"lesson03_anomaly_without{odd}", plan, figures)
+    detector = train(Autoencoder(latent_dim=plan["anomaly_k"], filters=plan["filters"]),
+                     x_train[y_train != odd], plan["anomaly_epochs"],
+                     f"lesson03_anomaly_without{odd}", plan, figures)
     scores = metrics.mse_per_image(x_test, detector.predict(x_test, batch_size=512, verbose=0))
     figures["anomaly_auroc"] = metrics.auroc(scores[y_test == odd], scores[y_test != odd])
 
@@ -81,8 +82,8 @@ def inpainting(plan, x_train, x_test, figures):
     """Lesson 03: PSNR of test images with a blanked square, before and after filling it in."""
     side = plan["patch_side"]
     config.seed_everything(0)
-    inpainter = train(DenoisingAutoencoder(latent_dim=plan["dae_k"], corruption="patch",
-                                           level=side, seed=0),
+    inpainter = train(DenoisingAutoencoder(latent_dim=plan["dae_k"], filters=plan["filters"],
+                                           corruption="patch", level=side, seed=0),
                       x_train, plan["patch_epochs"], f"lesson03_inpaint_patch{side}", plan, figures)
     missing = np.asarray(corrupt(np.ones_like(x_test), "patch", side, seed=3)) == 0
     holes = np.where(missing, 0.0, x_test)

@@ -142,3 +142,4 @@ def test_lesson_plan_is_smaller_in_fast_mode(monkeypatch):
     default = lesson_plan()
     assert default["ks"] == (2, 4, 8, 16, 32, 64) and set(fast["ks"]) <= set(default["ks"])
     assert fast["sweep_epochs"] < default["sweep_epochs"] and default["n_train"] is None
+    assert default["filters"] == Autoencoder().filters  # default runs use the builders' widths
