@@ -79,10 +79,9 @@ def machine() -> dict:
     if shutil.which("nvidia-smi"):
         out = subprocess.run(["nvidia-smi", "-L"], capture_output=True, text=True, check=False)
         gpus = [line.split(" (UUID")[0] for line in out.stdout.splitlines() if line.strip()]
-    try:
-        tf_version = metadata.version("tensorflow")
-    except metadata.PackageNotFoundError:
-        tf_version = "not installed"
+    # the distribution may be tensorflow, tensorflow-cpu, tensorflow-macos, ...
+    dists = metadata.packages_distributions().get("tensorflow", [])
+    tf_version = metadata.version(dists[0]) if dists else "not installed"
     return {"cpu": cpu, "cores": os.cpu_count(), "gpus": gpus, "tensorflow": tf_version,
             "python": platform.python_version()}
 
