@@ -77,6 +77,8 @@ def continuity(decoded_grid, n_pairs: int = 2000, seed: int = 0) -> float:
             f"decoded_grid: got shape {grid.shape}; expected (rows, cols, 28, 28, 1) with at "
             f"least 2 rows and 2 columns"
         )
+    if not np.all(np.isfinite(grid)):
+        raise ValueError("decoded_grid: contains NaN or infinite values; expected finite images")
     flat = grid.reshape(grid.shape[0], grid.shape[1], -1)
     right = np.linalg.norm(flat[:, 1:] - flat[:, :-1], axis=-1)
     down = np.linalg.norm(flat[1:, :] - flat[:-1, :], axis=-1)
@@ -101,6 +103,8 @@ def frechet_distance(features_a, features_b) -> float:
         raise ValueError(f"features: got shapes {a.shape} and {b.shape}; expected (n, d) and (m, d)")
     if len(a) < 2 or len(b) < 2:
         raise ValueError("features: need at least 2 rows in each set to estimate a covariance")
+    if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
+        raise ValueError("features: contain NaN or infinite values; expected finite numbers")
     mu_a, mu_b = a.mean(0), b.mean(0)
     cov_a, cov_b = np.cov(a, rowvar=False), np.cov(b, rowvar=False)
     covmean = linalg.sqrtm(cov_a @ cov_b)
@@ -128,6 +132,8 @@ def auroc(scores_in, scores_out) -> float:
     s_in, s_out = np.ravel(scores_in), np.ravel(scores_out)
     if s_in.size == 0 or s_out.size == 0:
         raise ValueError("auroc: both score sets must be non-empty")
+    if not (np.all(np.isfinite(s_in)) and np.all(np.isfinite(s_out))):
+        raise ValueError("auroc: scores contain NaN or infinite values; expected finite numbers")
     y = np.concatenate([np.ones(s_in.size), np.zeros(s_out.size)])
     return float(roc_auc_score(y, np.concatenate([s_in, s_out])))
 

@@ -16,7 +16,7 @@ import numpy as np
 
 from .config import seed_everything
 from .data import make_dataset
-from .validation import check_positive_int
+from .validation import check_images, check_positive_int
 
 STATE = "state.json"
 WEIGHTS = "checkpoint.weights.h5"
@@ -41,6 +41,12 @@ def fit_resumable(model, x, y=None, *, epochs: int, workdir, batch_size: int = 1
     x = np.asarray(x)
     if len(x) == 0:
         raise ValueError("x: got no training examples; expected at least one")
+    if x.ndim >= 3:  # images: the course's (n, 28, 28, 1) floats in [0, 1]
+        x = check_images(x, "x")
+    elif np.issubdtype(x.dtype, np.floating) and not np.all(np.isfinite(x)):
+        raise ValueError("x: contains NaN or infinite values; expected finite numbers")
+    if y is not None and len(y) != len(x):
+        raise ValueError(f"x has {len(x)} examples but y has {len(y)}; expected the same number")
     workdir = _prepare(Path(workdir))
     build_for_training(model, x[:1])
     state = _read_state(workdir)
@@ -140,15 +146,15 @@ def _restore(model, workdir: Path) -> None:
 
 
 def _save(model, workdir: Path, state: dict) -> None:
+    # All three files are written under temporary names first and then moved into place back
+    # to back, so a kill while writing leaves the previous checkpoint whole (state.json last).
     try:
-        tmp = workdir / f"tmp-{WEIGHTS}"
-        model.save_weights(tmp)
-        os.replace(tmp, workdir / WEIGHTS)
+        model.save_weights(workdir / f"tmp-{WEIGHTS}")
         with open(workdir / f"tmp-{RNG}", "wb") as handle:
             np.savez(handle, **{f"s{i}": np.asarray(v) for i, v in enumerate(seed_states(model))})
-        os.replace(workdir / f"tmp-{RNG}", workdir / RNG)
         (workdir / f"tmp-{STATE}").write_text(json.dumps(state, indent=1))
-        os.replace(workdir / f"tmp-{STATE}", workdir / STATE)
+        for name in (WEIGHTS, RNG, STATE):
+            os.replace(workdir / f"tmp-{name}", workdir / name)
     except OSError as err:
         raise CheckpointError(
             f"could not write a checkpoint to {workdir} ({err.strerror or err}); the previous "

@@ -89,3 +89,15 @@ def check_feature_batch(x, name: str = "x", feature_shape=None) -> np.ndarray:
     if not np.all(np.isfinite(flat)):
         raise ValueError(f"{name}: contains NaN or infinite values; expected finite numbers")
     return flat
+
+
+def check_codes(z, latent_dim: int, name: str = "z") -> np.ndarray:
+    """Return `z` as float32 after checking it is a non-empty batch of finite latent codes of
+    shape (n, latent_dim)."""
+    arr = np.asarray(z, dtype=np.float32)
+    if arr.ndim != 2 or arr.shape[1] != latent_dim or arr.shape[0] == 0:
+        raise ValueError(f"{name}: got shape {arr.shape}; expected codes of shape "
+                         f"(n, {latent_dim}) with n >= 1")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name}: contains NaN or infinite values; expected finite codes")
+    return arr

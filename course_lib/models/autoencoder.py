@@ -6,7 +6,7 @@ from keras import layers, ops
 
 from ..config import by_mode, checkpoint_dir
 from ..training import fit_resumable
-from ..validation import IMAGE_SHAPE, check_images, check_positive_int
+from ..validation import IMAGE_SHAPE, check_codes, check_images, check_positive_int
 
 
 def build_encoder(latent_dim: int, filters=(32, 64), variational: bool = False,
@@ -65,6 +65,7 @@ class Autoencoder(keras.Model):
 
     def decode(self, z, batch_size: int = 512):
         """Images of shape (n, 28, 28, 1) for codes of shape (n, latent_dim)."""
+        z = check_codes(z, self.latent_dim)
         return self.decoder.predict(z, batch_size=batch_size, verbose=0)
 
     def get_config(self):

@@ -21,7 +21,7 @@ import numpy as np
 import tensorflow as tf
 from keras import layers, ops
 
-from ..validation import check_images, check_positive_int
+from ..validation import IMAGE_SHAPE, check_images, check_positive_int
 from .autoencoder import build_decoder, build_encoder
 
 LOG_2PI = math.log(2.0 * math.pi)
@@ -88,6 +88,9 @@ class VAE(keras.Model):
         self.loss_tracker = keras.metrics.Mean(name="loss")
         self.reconstruction_tracker = keras.metrics.Mean(name="reconstruction")
         self.kl_tracker = keras.metrics.Mean(name="kl")
+        # Built on construction (fit never calls the model), so a saved VAE is a built one and
+        # `load_model` restores its optimizer state instead of skipping it.
+        self.build((None, *IMAGE_SHAPE))
 
     @property
     def metrics(self):
