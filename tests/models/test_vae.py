@@ -160,7 +160,7 @@ def test_save_and_load_in_a_fresh_process(trained, tmp_path):
         "np.save(sys.argv[3], m.reconstruct(np.load(sys.argv[2])))\n"
     )
     subprocess.run([sys.executable, "-c", script, str(path), str(tmp_path / "x.npy"),
-                    str(tmp_path / "out.npy")], check=True, timeout=120)
+                    str(tmp_path / "out.npy")], check=True, timeout=600)
     np.testing.assert_allclose(np.load(tmp_path / "out.npy"), model.reconstruct(x), atol=1e-6)
 
 
