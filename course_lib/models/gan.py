@@ -12,6 +12,7 @@ import tensorflow as tf
 from keras import layers, ops
 
 from ..validation import IMAGE_SHAPE, check_images, check_positive_int
+from .vae import per_replica
 
 NOISE_DIM = 64
 
@@ -124,7 +125,7 @@ class GAN(keras.Model):
             fake_logits = self.discriminator(fake, training=True)
             loss = discriminator_loss(real_logits, fake_logits, self.label_smoothing)
         weights = self.discriminator.trainable_weights
-        self.d_optimizer.apply_gradients(zip(tape.gradient(loss, weights), weights))
+        self.d_optimizer.apply_gradients(zip(per_replica(tape.gradient(loss, weights)), weights))
         return loss, ops.mean(ops.sigmoid(real_logits)), ops.mean(ops.sigmoid(fake_logits))
 
     def generator_step(self, batch_size):
@@ -134,7 +135,7 @@ class GAN(keras.Model):
             fake_logits = self.discriminator(self.generator(noise, training=True), training=True)
             loss = generator_loss(fake_logits)
         weights = self.generator.trainable_weights
-        self.g_optimizer.apply_gradients(zip(tape.gradient(loss, weights), weights))
+        self.g_optimizer.apply_gradients(zip(per_replica(tape.gradient(loss, weights)), weights))
         return loss
 
     def train_step(self, data):

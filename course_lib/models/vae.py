@@ -119,7 +119,7 @@ class VAE(keras.Model):
         x = _checked_batch(data)
         with tf.GradientTape() as tape:
             losses = self.compute_losses(x, training=True)
-        gradients = tape.gradient(losses["loss"], self.trainable_weights)
+        gradients = per_replica(tape.gradient(losses["loss"], self.trainable_weights))
         self.optimizer.apply_gradients(zip(gradients, self.trainable_weights))
         return self._track(losses)
 
@@ -215,6 +215,14 @@ def _checked_batch(data):
     tf.debugging.assert_greater_equal(ops.min(x), ops.cast(0.0, x.dtype), message=message)
     tf.debugging.assert_less_equal(ops.max(x), ops.cast(1.0, x.dtype), message=message)
     return x
+
+
+def per_replica(gradients) -> list:
+    """Gradients divided by the number of replicas: under a `tf.distribute` strategy each replica
+    sees 1/N of the global batch and Keras sums the replicas' gradients, so this gives the
+    gradient of the global-batch mean (unchanged on one device)."""
+    n = tf.distribute.get_strategy().num_replicas_in_sync
+    return [g if g is None or n == 1 else g / n for g in gradients]
 
 
 def _sigmoid(logits: np.ndarray) -> np.ndarray:
