@@ -89,3 +89,14 @@ def test_machine_reports_cpu_cores_and_installed_tensorflow(bench):
     info = bench.machine()
     assert info["cores"] >= 1 and info["cpu"]
     assert re.match(r"\d+\.\d+", info["tensorflow"])  # the venv has TensorFlow installed
+
+
+def test_notebook_memory_reads_the_kernels_peak_rss(bench, tmp_path):
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("block = bytearray(300 * 1024 * 1024)")]
+    nbformat.write(nb, tmp_path / "01_grow.ipynb")
+    payload = json.loads(bench.notebook_memory(tmp_path, folder=tmp_path).read_text())
+    assert payload["notebooks"]["01_grow"]["peak_rss_mib"] >= 300
+    assert payload["mode"] in ("fast", "default")

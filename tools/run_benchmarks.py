@@ -8,8 +8,8 @@ Each benchmark runs in its own process; its wall time and peak resident memory (
 of the folder: per lesson the headline figures beside their published anchors, training wall
 times, throughput against the plain references, the runs, notebook memory and the machine.
 `--summary-only` only rebuilds summary.md from the JSON files already there.
-`--notebook-memory` also runs every notebook (in the current mode: `COURSE_FAST=1` for the
-short one) and records the kernel's peak resident memory (VmHWM) in
+`--notebook-memory` runs every notebook instead of the benchmarks (in the current mode:
+`COURSE_FAST=1` for the short one) and records the kernel's peak resident memory (VmHWM) in
 `<results>/notebook_memory_<mode>.json`.
 """
 
@@ -129,14 +129,15 @@ import re as _re
 print("VmHWM_kB", _re.search(r"VmHWM:\\s+(\\d+)", open("/proc/self/status").read()).group(1))"""
 
 
-def notebook_memory(results: Path) -> Path:
-    """Run every notebook with a last cell that prints the kernel's peak RSS; write the MiB."""
+def notebook_memory(results: Path, folder: Path = ROOT / "notebooks") -> Path:
+    """Run every lesson notebook of `folder` with a last cell that prints the kernel's peak
+    resident memory (Linux /proc); write it, in MiB, with each notebook's wall time."""
     import nbformat
     from nbclient import NotebookClient
 
     mode = "fast" if os.environ.get("COURSE_FAST", "") not in ("", "0") else "default"
     figures = {}
-    for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+    for path in sorted(folder.glob("[0-9][0-9]_*.ipynb")):
         nb = nbformat.read(path, as_version=4)
         nb.cells.append(nbformat.v4.new_code_cell(MEMORY_CELL))
         start = time.perf_counter()
@@ -277,14 +278,14 @@ def main(argv=None) -> int:
     parser.add_argument("--summary-only", action="store_true",
                         help="only rebuild summary.md from the JSON files")
     parser.add_argument("--notebook-memory", action="store_true",
-                        help="also run every notebook and record its peak memory")
+                        help="run every notebook (not the benchmarks), record its peak memory")
     parser.add_argument("--results", type=Path, default=RESULTS, help="results folder")
     args = parser.parse_args(argv)
     failed = []
-    if not args.summary_only:
+    if args.notebook_memory:
+        notebook_memory(args.results)
+    elif not args.summary_only:
         failed = run_all(args.benchmarks, args.results)
-        if args.notebook_memory:
-            notebook_memory(args.results)
     elif not args.results.is_dir():
         raise SystemExit(f"--results {args.results}: no such folder")
     target = args.results / "summary.md"
