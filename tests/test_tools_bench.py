@@ -100,3 +100,14 @@ def test_notebook_memory_reads_the_kernels_peak_rss(bench, tmp_path):
     payload = json.loads(bench.notebook_memory(tmp_path, folder=tmp_path).read_text())
     assert payload["notebooks"]["01_grow"]["peak_rss_mib"] >= 300
     assert payload["mode"] in ("fast", "default")
+
+
+def test_a_failing_notebook_is_recorded_as_failed(bench, tmp_path):
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("raise ValueError('broken lesson')")]
+    nbformat.write(nb, tmp_path / "02_broken.ipynb")
+    bench.notebook_memory(tmp_path, folder=tmp_path)
+    text = bench.summary(tmp_path)
+    assert "02_broken: FAILED" in text and "broken lesson" in text

@@ -134,6 +134,7 @@ def notebook_memory(results: Path, folder: Path = ROOT / "notebooks") -> Path:
     resident memory (Linux /proc); write it, in MiB, with each notebook's wall time."""
     import nbformat
     from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError
 
     mode = "fast" if os.environ.get("COURSE_FAST", "") not in ("", "0") else "default"
     figures = {}
@@ -141,8 +142,13 @@ def notebook_memory(results: Path, folder: Path = ROOT / "notebooks") -> Path:
         nb = nbformat.read(path, as_version=4)
         nb.cells.append(nbformat.v4.new_code_cell(MEMORY_CELL))
         start = time.perf_counter()
-        NotebookClient(nb, timeout=3600, kernel_name="python3",
-                       resources={"metadata": {"path": str(path.parent)}}).execute()
+        try:
+            NotebookClient(nb, timeout=3600, kernel_name="python3",
+                           resources={"metadata": {"path": str(path.parent)}}).execute()
+        except CellExecutionError as err:
+            figures[path.stem] = {"error": str(err).strip().splitlines()[-1][:200]}
+            print(f"  {path.name}: FAILED, {figures[path.stem]['error']}", flush=True)
+            continue
         text = "".join(o.get("text", "") for o in nb.cells[-1].outputs)
         figures[path.stem] = {"peak_rss_mib": int(text.split()[-1]) / 1024,
                               "wall_seconds": time.perf_counter() - start}
@@ -236,7 +242,8 @@ def memory_section(results: Path) -> list:
             continue
         found = True
         lines += [f"- {mode} mode ({payload['machine']['cpu']}, {payload['machine']['cores']} cores):",
-                  ""] + [f"  - {nb}: {v['peak_rss_mib']:.0f} MiB, {v['wall_seconds']:.0f} s"
+                  ""] + [f"  - {nb}: " + (f"FAILED ({v['error']})" if "error" in v else
+                                          f"{v['peak_rss_mib']:.0f} MiB, {v['wall_seconds']:.0f} s")
                          for nb, v in sorted(payload["notebooks"].items())] + [""]
     if found:
         lines.append("Budget: under 4 GB (4096 MiB) per notebook in default mode.")
