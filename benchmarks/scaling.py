@@ -38,7 +38,7 @@ def plot(figures, path):
     fig, (left, right) = plt.subplots(1, 2, figsize=(8, 3))
     left.plot(SIZES, [figures[f"seconds_n{n}"] for n in SIZES], "o-")
     left.set(xlabel="training images (batch 128)", ylabel="seconds per epoch", xscale="log",
-             yscale="log", title="vs training-set size")
+             ylim=(0, None), title="vs training-set size")
     right.plot(BATCHES, [figures[f"seconds_batch{b}"] for b in BATCHES], "o-")
     right.set(xlabel=f"batch size ({BATCH_SWEEP_N} images)", ylabel="seconds per epoch",
               xscale="log", ylim=(0, None), title="vs batch size")
