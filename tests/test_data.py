@@ -154,3 +154,16 @@ def test_make_dataset_batches_and_shuffles_with_a_seed():
         data.make_dataset(x, np.arange(3))
     with pytest.raises(ValueError, match="batch_size"):
         data.make_dataset(x, batch_size=0)
+
+
+def test_make_outliers_inverts_rotates_and_draws_seeded_noise():
+    x = np.zeros((2, 28, 28, 1), np.float32)
+    x[:, 0, 5, 0] = 1.0  # one lit pixel in the top row
+    out = data.make_outliers(x, seed=4)
+    assert set(out) == {"inverted", "noise", "rotated"}
+    np.testing.assert_array_equal(out["inverted"], 1.0 - x)
+    assert out["rotated"][0, 22, 0, 0] == 1.0 and out["rotated"].sum() == x.sum()
+    assert out["noise"].shape == x.shape and 0.4 < out["noise"].mean() < 0.6
+    np.testing.assert_array_equal(out["noise"], data.make_outliers(x, seed=4)["noise"])
+    with pytest.raises(ValueError, match="uint8"):
+        data.make_outliers((x * 255).astype(np.uint8))
