@@ -59,7 +59,8 @@ def fit_resumable(model, x, y=None, *, epochs: int, workdir, batch_size: int = 1
         data = make_dataset(x[order], None if y is None else np.asarray(y)[order],
                             batch_size=batch_size, shuffle=False)
         result = model.fit(data, initial_epoch=epoch, epochs=epoch + 1, verbose=verbose,
-                           validation_data=validation_data, callbacks=list(callbacks))
+                           shuffle=False, validation_data=validation_data,
+                           callbacks=list(callbacks))
         for name, values in result.history.items():
             state["history"].setdefault(name, []).extend(float(v) for v in values)
         state.update(epoch=epoch + 1, epochs=epochs, seed=seed, batch_size=batch_size,
