@@ -268,7 +268,8 @@ def summary(results: Path, now: str = None) -> str:
     info = runs.get("machine") or machine()
     gpus = ", ".join(info["gpus"]) or "none"
     lines = ["# Benchmark results", "",
-             f"Machine of the last `make bench`: {info['cpu']}, {info['cores']} cores; GPU: {gpus}; "
+             f"{'Machine of the last `make bench`' if runs else 'This machine (no `make bench` run recorded)'}: "
+             f"{info['cpu']}, {info['cores']} cores; GPU: {gpus}; "
              f"TensorFlow {info['tensorflow']}, Python {info['python']}.",
              "Each section names the mode and machine its file was measured on. Times measured "
              "on a shared machine are inflated by the load from other processes.",
