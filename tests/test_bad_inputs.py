@@ -41,85 +41,78 @@ def models():
 
 
 IMAGE_CALLS = {
-    "data.add_noise": lambda m, x: data.add_noise(x, 0.1),
-    "data.binarize": lambda m, x: data.binarize(x),
-    "data.make_outliers": lambda m, x: data.make_outliers(x),
-    "metrics.mse_per_pixel": lambda m, x: metrics.mse_per_pixel(x, x),
-    "metrics.pca_reconstruct": lambda m, x: metrics.pca_reconstruct(x, GOOD, k=2),
-    "metrics.nearest_images": lambda m, x: metrics.nearest_images(x, GOOD),
-    "Autoencoder.encode": lambda m, x: m["ae"].encode(x),
-    "VAE.encode": lambda m, x: m["vae"].encode(x),
-    "VAE.log_likelihood": lambda m, x: m["vae"].log_likelihood(x, k=2),
-    "GAN.discriminate": lambda m, x: m["gan"].discriminate(x),
-    "fit_resumable(VAE)": lambda m, x: fit_resumable(m["vae"], x, epochs=1, workdir=WORKDIR),
-    "fit_resumable(GAN)": lambda m, x: fit_resumable(m["gan"], x, epochs=1, workdir=WORKDIR),
-    "fit_resumable(Autoencoder)": lambda m, x: fit_resumable(m["ae"], x, x, epochs=1,
-                                                             workdir=WORKDIR),
+    "data.add_noise": lambda m, x, w: data.add_noise(x, 0.1),
+    "data.binarize": lambda m, x, w: data.binarize(x),
+    "data.make_outliers": lambda m, x, w: data.make_outliers(x),
+    "metrics.mse_per_pixel": lambda m, x, w: metrics.mse_per_pixel(x, x),
+    "metrics.pca_reconstruct": lambda m, x, w: metrics.pca_reconstruct(x, GOOD, k=2),
+    "metrics.nearest_images": lambda m, x, w: metrics.nearest_images(x, GOOD),
+    "Autoencoder.encode": lambda m, x, w: m["ae"].encode(x),
+    "VAE.encode": lambda m, x, w: m["vae"].encode(x),
+    "VAE.log_likelihood": lambda m, x, w: m["vae"].log_likelihood(x, k=2),
+    "GAN.discriminate": lambda m, x, w: m["gan"].discriminate(x),
+    "fit_resumable(VAE)": lambda m, x, w: fit_resumable(m["vae"], x, epochs=1, workdir=w),
+    "fit_resumable(GAN)": lambda m, x, w: fit_resumable(m["gan"], x, epochs=1, workdir=w),
+    "fit_resumable(Autoencoder)": lambda m, x, w: fit_resumable(m["ae"], x, x, epochs=1,
+                                                             workdir=w),
 }
-WORKDIR = None  # set per test: fit_resumable must fail before it writes anything
 
 
 @pytest.mark.parametrize("bad", BAD_IMAGES)
 @pytest.mark.parametrize("call", IMAGE_CALLS)
 def test_bad_images_are_refused_with_what_was_expected(models, tmp_path, call, bad):
-    global WORKDIR
-    WORKDIR = tmp_path / "run"
     x, message = BAD_IMAGES[bad]
     with pytest.raises(ValueError, match=message):
-        IMAGE_CALLS[call](models, x)
-    assert not (WORKDIR / "state.json").exists()
+        IMAGE_CALLS[call](models, x, tmp_path)
+    assert not (tmp_path / "state.json").exists()  # nothing was checkpointed
 
 
 SIZE_CALLS = {
-    "Autoencoder(latent_dim)": (lambda m, v: Autoencoder(v), "latent_dim"),
-    "DenoisingAutoencoder(latent_dim)": (lambda m, v: DenoisingAutoencoder(v), "latent_dim"),
-    "VAE(latent_dim)": (lambda m, v: VAE(v), "latent_dim"),
-    "GAN(noise_dim)": (lambda m, v: GAN(v), "noise_dim"),
-    "VAE.sample(n)": (lambda m, v: m["vae"].sample(v), "n"),
-    "VAE.log_likelihood(k)": (lambda m, v: m["vae"].log_likelihood(GOOD[:2], k=v), "k"),
-    "GAN.generate(n)": (lambda m, v: m["gan"].generate(v), "n"),
-    "metrics.pca_reconstruct(k)": (lambda m, v: metrics.pca_reconstruct(GOOD, GOOD, k=v), "k"),
-    "metrics.compression_ratio(k)": (lambda m, v: metrics.compression_ratio(v), "k"),
-    "metrics.latent_grid(n)": (lambda m, v: metrics.latent_grid(GOOD[:, 0, :2, 0], n=v), "n"),
-    "data.make_dataset(batch_size)": (lambda m, v: data.make_dataset(GOOD, batch_size=v), "batch_size"),
-    "data.load_mnist(n_train)": (lambda m, v: data.load_mnist(n_train=v), "n_train"),
-    "fit_resumable(epochs)": (lambda m, v: fit_resumable(m["vae"], GOOD, epochs=v, workdir=WORKDIR), "epochs"),
-    "fit_resumable(batch_size)": (lambda m, v: fit_resumable(m["vae"], GOOD, epochs=1,
-                                                             batch_size=v, workdir=WORKDIR), "batch_size"),
+    "Autoencoder(latent_dim)": (lambda m, v, w: Autoencoder(v), "latent_dim"),
+    "DenoisingAutoencoder(latent_dim)": (lambda m, v, w: DenoisingAutoencoder(v), "latent_dim"),
+    "VAE(latent_dim)": (lambda m, v, w: VAE(v), "latent_dim"),
+    "GAN(noise_dim)": (lambda m, v, w: GAN(v), "noise_dim"),
+    "VAE.sample(n)": (lambda m, v, w: m["vae"].sample(v), "n"),
+    "VAE.log_likelihood(k)": (lambda m, v, w: m["vae"].log_likelihood(GOOD[:2], k=v), "k"),
+    "GAN.generate(n)": (lambda m, v, w: m["gan"].generate(v), "n"),
+    "metrics.pca_reconstruct(k)": (lambda m, v, w: metrics.pca_reconstruct(GOOD, GOOD, k=v), "k"),
+    "metrics.compression_ratio(k)": (lambda m, v, w: metrics.compression_ratio(v), "k"),
+    "metrics.latent_grid(n)": (lambda m, v, w: metrics.latent_grid(GOOD[:, 0, :2, 0], n=v), "n"),
+    "data.make_dataset(batch_size)": (lambda m, v, w: data.make_dataset(GOOD, batch_size=v), "batch_size"),
+    "data.load_mnist(n_train)": (lambda m, v, w: data.load_mnist(n_train=v), "n_train"),
+    "fit_resumable(epochs)": (lambda m, v, w: fit_resumable(m["vae"], GOOD, epochs=v, workdir=w), "epochs"),
+    "fit_resumable(batch_size)": (lambda m, v, w: fit_resumable(m["vae"], GOOD, epochs=1,
+                                                             batch_size=v, workdir=w), "batch_size"),
 }
 
 
 @pytest.mark.parametrize("value", [0, -2, 2.5])
 @pytest.mark.parametrize("call", SIZE_CALLS)
 def test_non_positive_or_fractional_sizes(models, tmp_path, call, value):
-    global WORKDIR
-    WORKDIR = tmp_path / "run"
     fn, name = SIZE_CALLS[call]
     with pytest.raises(ValueError, match=f"^{name} must be a whole number >= 1, got {value}"):
-        fn(models, value)
+        fn(models, value, tmp_path)
 
 
 @pytest.mark.parametrize("call, message", [
-    (lambda m: m["ae"].decode(np.zeros((3, 5))), "z: got shape \\(3, 5\\); expected codes of shape \\(n, 4\\)"),
-    (lambda m: m["ae"].decode(np.full((3, 4), np.nan)), "z: contains NaN.*expected finite codes"),
-    (lambda m: m["vae"].decode(np.zeros((3, 5))), "z: got shape \\(3, 5\\); expected finite codes of shape \\(n, 2\\)"),
-    (lambda m: m["vae"].decode(np.full((3, 2), np.inf)), "expected finite codes"),
-    (lambda m: metrics.frechet_distance(np.full((5, 3), np.nan), np.zeros((5, 3))), "NaN.*expected finite"),
-    (lambda m: metrics.auroc([np.nan, 1.0], [0.5]), "NaN.*expected finite"),
-    (lambda m: metrics.continuity(np.full((3, 3, 28, 28, 1), np.nan)), "NaN.*expected finite"),
-    (lambda m: data.add_noise(GOOD, -1), "sigma must be a finite number >= 0"),
-    (lambda m: data.make_dataset(GOOD, np.arange(3)), "8 examples but y has 3; expected the same"),
-    (lambda m: fit_resumable(m["ae"], GOOD, GOOD[:3], epochs=1, workdir=WORKDIR), "8 examples but y has 3"),
-    (lambda m: fit_resumable(m["ae"], np.full((4, 3), np.nan), np.ones((4, 1)), epochs=1,
-                             workdir=WORKDIR), "NaN or infinite values; expected finite"),
+    (lambda m, w: m["ae"].decode(np.zeros((3, 5))), "z: got shape \\(3, 5\\); expected codes of shape \\(n, 4\\)"),
+    (lambda m, w: m["ae"].decode(np.full((3, 4), np.nan)), "z: contains NaN.*expected finite codes"),
+    (lambda m, w: m["vae"].decode(np.zeros((3, 5))), "z: got shape \\(3, 5\\); expected finite codes of shape \\(n, 2\\)"),
+    (lambda m, w: m["vae"].decode(np.full((3, 2), np.inf)), "expected finite codes"),
+    (lambda m, w: metrics.frechet_distance(np.full((5, 3), np.nan), np.zeros((5, 3))), "NaN.*expected finite"),
+    (lambda m, w: metrics.auroc([np.nan, 1.0], [0.5]), "NaN.*expected finite"),
+    (lambda m, w: metrics.continuity(np.full((3, 3, 28, 28, 1), np.nan)), "NaN.*expected finite"),
+    (lambda m, w: data.add_noise(GOOD, -1), "sigma must be a finite number >= 0"),
+    (lambda m, w: data.make_dataset(GOOD, np.arange(3)), "8 examples but y has 3; expected the same"),
+    (lambda m, w: fit_resumable(m["ae"], GOOD, GOOD[:3], epochs=1, workdir=w), "8 examples but y has 3"),
+    (lambda m, w: fit_resumable(m["ae"], np.full((4, 3), np.nan), np.ones((4, 1)), epochs=1,
+                             workdir=w), "NaN or infinite values; expected finite"),
 ], ids=["ae-decode-shape", "ae-decode-nan", "vae-decode-shape", "vae-decode-inf", "frechet-nan",
         "auroc-nan", "continuity-nan", "negative-sigma", "dataset-lengths", "fit-lengths", "fit-nan"])
 def test_other_bad_values(models, tmp_path, call, message):
-    global WORKDIR
-    WORKDIR = tmp_path / "run"
     with pytest.raises(ValueError, match=message):
-        call(models)
-    assert not (WORKDIR / "state.json").exists()
+        call(models, tmp_path)
+    assert not (tmp_path / "state.json").exists()  # nothing was checkpointed
 
 
 @pytest.mark.parametrize("labels, message", [

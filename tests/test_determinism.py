@@ -1,7 +1,6 @@
 """`seed_everything(s)` and the same small training give bit-identical weights on CPU, for the
 autoencoder, the VAE and the GAN; another seed gives other weights (so the check can fail)."""
 
-import keras
 import numpy as np
 import pytest
 

@@ -11,7 +11,6 @@ import subprocess
 import sys
 import zipfile
 
-import keras
 import numpy as np
 import pytest
 
