@@ -205,7 +205,9 @@ def throughput_section(results: Path) -> list:
     lines += [f"`benchmarks/throughput.py` ({source_of(payload)}); images/s, median of "
               f"{payload.get('rounds', 0):.0f} interleaved rounds of "
               f"{payload.get('steps_per_round', 0):.0f} batches; ratio = course / reference "
-              "(target ≥ 0.95).", "",
+              "(target ≥ 0.95). On a machine shared with other processes single rounds swing "
+              "widely: rerun `python benchmarks/throughput.py` on an idle machine before reading "
+              "much into a ratio.", "",
               "| model | course img/s | reference img/s | ratio |", "|---|---|---|---|"]
     for model in THROUGHPUT_MODELS:
         keys = (f"{model}_img_per_s", f"{model}_reference_img_per_s", f"{model}_ratio")
