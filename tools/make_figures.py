@@ -38,14 +38,19 @@ class Missing(Exception):
     """A model or checkpoint that the default-mode benchmarks have not produced (yet)."""
 
 
-def restore(model, name, benchmark):
-    """Load the finished checkpoint `name` into `model` (built and compiled here)."""
-    import keras
-
+def require_result(benchmark):
+    """Refuse models of a benchmark whose run has not finished (it writes its JSON last)."""
     results = config.build_dir("bench") if config.fast_mode() else ROOT / "benchmarks" / "results"
     if not (results / f"{benchmark}.json").is_file():
         raise Missing(f"`python benchmarks/{benchmark}.py` has not finished here "
                       f"(no {results / benchmark}.json)")
+
+
+def restore(model, name, benchmark):
+    """Load the finished checkpoint `name` into `model` (built and compiled here)."""
+    import keras
+
+    require_result(benchmark)
     workdir = config.checkpoint_dir(name)
     state_path = workdir / training.STATE
     if not state_path.is_file():
@@ -135,6 +140,7 @@ def vae_attribute_row(x_test, out):
 
 
 def dcgan_progress(out):
+    require_result("dcgan")
     gif = config.build_dir("bench", "dcgan_progress") / "progress.gif"
     if not gif.is_file():
         raise Missing(f"no {gif}: run `python benchmarks/dcgan.py`")
