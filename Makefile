@@ -13,12 +13,13 @@ TF_EXTRA = $(shell if $(BIN)/python -c "import tensorflow" >/dev/null 2>&1; then
 NBVAL  := -p no:python --nbval-lax --nbval-current-env --nbval-cell-timeout=600
 TEST_BUILD := build/test
 
-.PHONY: help course test unit notebooks bench student headers lab
+.PHONY: help course test unit notebooks bench figures student headers lab
 
 help:
 	@echo "make course     run every notebook headless, HTML in build/html (COURSE_FAST=1 for minutes)"
 	@echo "make test       unit tests, then every notebook through nbval in fast mode"
 	@echo "make bench      default-mode benchmarks -> benchmarks/results/ and summary.md"
+	@echo "make figures    README gallery in docs/figures/ from the benchmarks' trained models"
 	@echo "make student    student versions of the notebooks in student/"
 	@echo "make headers    refresh the Colab badge and setup cell of every notebook"
 	@echo "make lab        start JupyterLab in this folder"
@@ -47,6 +48,9 @@ notebooks: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python tools/run_benchmarks.py
+
+figures: $(STAMP)
+	$(BIN)/python tools/make_figures.py
 
 student: $(STAMP)
 	$(BIN)/python tools/make_student.py
