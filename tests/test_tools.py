@@ -102,3 +102,38 @@ def test_header_cells_point_at_the_configured_repository():
     assert not any("tensorflow" in line for line in commands), "never install TensorFlow on Colab"
     pip_lines = [line for line in commands if '"pip"' in line]
     assert pip_lines and all(line.rstrip(",").endswith('"-e", "/content/course"]') for line in pip_lines)
+
+
+def first_solution_index(nb):
+    return next(i for i, c in enumerate(nb.cells) if "nbgrader" in c.metadata
+                and c.metadata["nbgrader"].get("solution"))
+
+
+def test_student_notebooks_match_the_lessons_up_to_the_first_exercise(tmp_path):
+    """Everything before the first exercise is the tested lesson itself, unchanged."""
+    make_student = tool("make_student")
+    for source in sorted((ROOT / "notebooks").glob("0[1-6]_*.ipynb")):
+        lesson = nbformat.read(source, as_version=4)
+        student = make_student.student_version(nbformat.read(source, as_version=4))
+        first = first_solution_index(lesson)
+        assert [c.source for c in student.cells[:first]] == [c.source for c in lesson.cells[:first]]
+        assert "raise NotImplementedError()" in student.cells[first].source, source.name
+
+
+def test_a_student_notebook_runs_until_its_first_exercise(tmp_path, monkeypatch):
+    """Executed in fast mode, the lesson-02 student notebook stops at the check of its first
+    stub, with the message that tells the learner to fill it in."""
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError
+
+    monkeypatch.setenv("COURSE_FAST", "1")
+    source = ROOT / "notebooks" / "02_autoencoders.ipynb"
+    student = tool("make_student").student_version(nbformat.read(source, as_version=4))
+    client = NotebookClient(student, timeout=600, kernel_name="python3",
+                            resources={"metadata": {"path": str(ROOT / "notebooks")}})
+    with pytest.raises(CellExecutionError, match="not done yet"):
+        client.execute()
+    first = first_solution_index(student)
+    ran = [i for i, c in enumerate(student.cells) if c.cell_type == "code" and c.execution_count]
+    assert max(ran) == next(i for i in range(first + 1, len(student.cells))
+                            if student.cells[i].cell_type == "code")
