@@ -1,21 +1,13 @@
 """The maintenance scripts: student versions, the course runner, notebook headers."""
 
-import importlib.util
-import os
 
 import nbformat
 import pytest
 
 from course_lib.config import repo_root
+from tools_loader import tool
 
 ROOT = repo_root()
-
-
-def tool(name):
-    spec = importlib.util.spec_from_file_location(name, ROOT / "tools" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def exercise_notebook():

@@ -1,20 +1,13 @@
 """tools/run_benchmarks.py: the summary built from result files, and the run bookkeeping."""
 
-import importlib.util
 import json
 import re
 import pytest
 
 from course_lib.config import repo_root
+from tools_loader import tool
 
 ROOT = repo_root()
-
-
-def tool(name):
-    spec = importlib.util.spec_from_file_location(name, ROOT / "tools" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture(scope="module")
