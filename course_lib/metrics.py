@@ -96,8 +96,6 @@ def continuity(decoded_grid, n_pairs: int = 2000, seed: int = 0) -> float:
 def frechet_distance(features_a, features_b) -> float:
     """Fréchet distance between Gaussians fitted to two feature sets (the formula behind FID):
     ‖μa − μb‖² + Tr(Σa + Σb − 2 (Σa Σb)^½)."""
-    from scipy import linalg
-
     a, b = np.asarray(features_a, np.float64), np.asarray(features_b, np.float64)
     if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[1]:
         raise ValueError(f"features: got shapes {a.shape} and {b.shape}; expected (n, d) and (m, d)")
@@ -107,10 +105,28 @@ def frechet_distance(features_a, features_b) -> float:
         raise ValueError("features: contain NaN or infinite values; expected finite numbers")
     mu_a, mu_b = a.mean(0), b.mean(0)
     cov_a, cov_b = np.cov(a, rowvar=False), np.cov(b, rowvar=False)
-    covmean = linalg.sqrtm(cov_a @ cov_b)
-    covmean = np.real(covmean)
+    covmean = _sqrtm_product(cov_a, cov_b)
     value = np.sum((mu_a - mu_b) ** 2) + np.trace(cov_a + cov_b - 2.0 * covmean)
     return float(max(value, 0.0))
+
+
+def _sqrtm_product(cov_a, cov_b):
+    """Real part of (cov_a · cov_b)^½. Few samples or dead features make the product singular:
+    then a tiny ridge keeps the root defined (the usual FID practice) instead of a warning."""
+    import warnings
+
+    from scipy import linalg
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", linalg.LinAlgWarning)
+        try:
+            root = linalg.sqrtm(cov_a @ cov_b)
+            if np.all(np.isfinite(root)):
+                return np.real(root)
+        except linalg.LinAlgWarning:
+            pass
+    ridge = 1e-6 * np.eye(len(cov_a))
+    return np.real(linalg.sqrtm((cov_a + ridge) @ (cov_b + ridge)))
 
 
 def class_histogram(labels, n_classes: int = 10) -> np.ndarray:

@@ -62,3 +62,15 @@ def test_nearest_images_finds_copies_and_their_distance():
     assert distances[1] == pytest.approx(abs(1 - 2 * reference[17, 0, 0, 0]), abs=1e-3)
     with pytest.raises(ValueError, match="reference"):
         nearest_images(queries, reference * 255)
+
+
+def test_frechet_distance_of_few_samples_is_finite_and_quiet():
+    """Fewer samples than features give singular covariances: no warning, a finite value."""
+    import warnings
+
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(size=(20, 64)), rng.normal(size=(20, 64)) + 1.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert frechet_distance(a, a) == pytest.approx(0.0, abs=1e-3)
+        assert np.isfinite(frechet_distance(a, b)) and frechet_distance(a, b) > 64 * 0.5
