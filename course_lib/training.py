@@ -82,6 +82,16 @@ def build_for_training(model, sample) -> None:
         model.optimizer.build(model.trainable_variables)
 
 
+def per_replica(gradients) -> list:
+    """Gradients divided by the number of replicas: under a `tf.distribute` strategy each replica
+    sees 1/N of the global batch and Keras sums the replicas' gradients, so this gives the
+    gradient of the global-batch mean (unchanged on one device). Custom `train_step`s use it."""
+    import tensorflow as tf
+
+    n = tf.distribute.get_strategy().num_replicas_in_sync
+    return [g if g is None or n == 1 else g / n for g in gradients]
+
+
 def seed_states(model) -> list:
     """The state variables of every `SeedGenerator` the model tracks, in a fixed order."""
     return [v for v in model.variables if "seed_generator_state" in v.path]

@@ -1,7 +1,7 @@
 """The VAE and the GAN under `MirroredStrategy` over 2 logical CPUs (in a fresh process, see
 tests/multi_device_worker.py): the global batch is split and the gradients scaled per replica,
 so one strategy epoch matches one single-device epoch. Without the scaling in
-`course_lib.models.vae.per_replica` the updates would be twice as large."""
+`course_lib.training.per_replica` the updates would be twice as large."""
 
 import json
 import subprocess

@@ -11,8 +11,8 @@ import numpy as np
 import tensorflow as tf
 from keras import layers, ops
 
+from ..training import per_replica
 from ..validation import IMAGE_SHAPE, check_images, check_positive_int
-from .vae import per_replica
 
 NOISE_DIM = 64
 

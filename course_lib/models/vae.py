@@ -21,6 +21,7 @@ import numpy as np
 import tensorflow as tf
 from keras import layers, ops
 
+from ..training import per_replica
 from ..validation import IMAGE_SHAPE, check_images, check_positive_int
 from .autoencoder import build_decoder, build_encoder
 
@@ -215,14 +216,6 @@ def _checked_batch(data):
     tf.debugging.assert_greater_equal(ops.min(x), ops.cast(0.0, x.dtype), message=message)
     tf.debugging.assert_less_equal(ops.max(x), ops.cast(1.0, x.dtype), message=message)
     return x
-
-
-def per_replica(gradients) -> list:
-    """Gradients divided by the number of replicas: under a `tf.distribute` strategy each replica
-    sees 1/N of the global batch and Keras sums the replicas' gradients, so this gives the
-    gradient of the global-batch mean (unchanged on one device)."""
-    n = tf.distribute.get_strategy().num_replicas_in_sync
-    return [g if g is None or n == 1 else g / n for g in gradients]
 
 
 def _sigmoid(logits: np.ndarray) -> np.ndarray:
