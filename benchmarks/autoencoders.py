@@ -40,7 +40,7 @@ def sweep(plan, x_train, x_test, figures):
     for k in sorted(plan["ks"], key=lambda k: k != 32):  # the headline size first
         config.seed_everything(k)
         models[k] = train(Autoencoder(latent_dim=k, filters=plan["filters"]), x_train,
-                          plan["sweep_epochs"], f"lesson02_ae_k{k}", plan, figures)
+                          plan["sweep_epochs"][k], f"lesson02_ae_k{k}", plan, figures)
         figures[f"ae_mse_k{k}"] = metrics.mse_per_pixel(
             x_test, models[k].predict(x_test, batch_size=512, verbose=0))
         figures[f"pca_mse_k{k}"] = metrics.mse_per_pixel(
@@ -113,7 +113,7 @@ def main():
     start = time.perf_counter()
     plan = lesson_plan()
     (x_train, y_train), (x_test, y_test) = data.load_mnist(plan["n_train"], plan["n_test"])
-    figures = {"reloaded_runs": 0, "sweep_epochs": plan["sweep_epochs"]}
+    figures = {"reloaded_runs": 0, **{f"ae_epochs_k{k}": n for k, n in plan["sweep_epochs"].items()}}
     models = timed(figures, "sweep", sweep, plan, x_train, x_test, figures)
     timed(figures, "dae", denoising, plan, x_train, x_test, figures)
     timed(figures, "anomaly", anomaly, plan, x_train, y_train, x_test, y_test, figures)

@@ -103,7 +103,7 @@ def train_course(x, steps, seed=0):
         old.unlink()
     start = time.perf_counter()
     gan.fit(batches(x, COURSE_BATCH, steps, seed), epochs=frames, steps_per_epoch=steps // frames,
-            callbacks=[grid], verbose=2)
+            callbacks=[grid], shuffle=False, verbose=2)
     return gan, time.perf_counter() - start, grid.gif_path
 
 

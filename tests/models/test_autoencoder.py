@@ -141,5 +141,8 @@ def test_lesson_plan_is_smaller_in_fast_mode(monkeypatch):
     monkeypatch.setenv("COURSE_FAST", "0")
     default = lesson_plan()
     assert default["ks"] == (2, 4, 8, 16, 32, 64) and set(fast["ks"]) <= set(default["ks"])
-    assert fast["sweep_epochs"] < default["sweep_epochs"] and default["n_train"] is None
+    assert set(default["sweep_epochs"]) == set(default["ks"]) and set(fast["sweep_epochs"]) == set(fast["ks"])
+    assert all(fast["sweep_epochs"][k] <= default["sweep_epochs"][k] for k in fast["ks"])
+    assert max(default["sweep_epochs"], key=default["sweep_epochs"].get) == 32  # the headline size
+    assert default["n_train"] is None
     assert default["filters"] == Autoencoder().filters  # default runs use the builders' widths

@@ -156,14 +156,15 @@ def test_progress_grid_and_epoch_score_callbacks(tmp_path):
     from PIL import Image
 
     gan = tiny_gan()
-    grid = training.ProgressGrid(np.zeros((6, 8), np.float32), tmp_path / "frames", ncols=3)
+    noise = np.random.default_rng(0).standard_normal((6, 8)).astype(np.float32)
+    grid = training.ProgressGrid(noise, tmp_path / "frames", ncols=3)
     score = training.EpochScore("mean_pixel", lambda model: model.generate(4).mean())
     history = training.fit_resumable(gan, images(8), epochs=2, workdir=tmp_path / "run",
                                      batch_size=8, callbacks=[grid, score], verbose=0)
     assert [f.name for f in grid.frames()] == ["epoch_001.png", "epoch_002.png"]
     with Image.open(grid.frames()[0]) as frame:
         assert frame.size == (3 * 28 * 2, 2 * 28 * 2)
-    with Image.open(grid.gif_path) as gif:
+    with Image.open(grid.gif_path) as gif:  # Pillow would merge two identical frames into one
         assert gif.n_frames == 2
     assert len(history["mean_pixel"]) == 2 and 0 < history["mean_pixel"][0] < 1
     with pytest.raises(ValueError, match="noise"):
