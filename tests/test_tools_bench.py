@@ -104,3 +104,18 @@ def test_a_failing_notebook_is_recorded_as_failed(bench, tmp_path):
     bench.notebook_memory(tmp_path, folder=tmp_path)
     text = bench.summary(tmp_path)
     assert "02_broken: FAILED" in text and "broken lesson" in text
+
+
+def test_notebook_memory_reruns_only_the_named_notebooks(bench, tmp_path):
+    import nbformat
+
+    for name in ("01_small", "02_other"):
+        nb = nbformat.v4.new_notebook()
+        nb.cells = [nbformat.v4.new_code_cell("x = 1")]
+        nbformat.write(nb, tmp_path / f"{name}.ipynb")
+    bench.notebook_memory(tmp_path, folder=tmp_path)
+    (tmp_path / "01_small.ipynb").unlink()
+    payload = json.loads(bench.notebook_memory(tmp_path, folder=tmp_path, only=["02"]).read_text())
+    assert set(payload["notebooks"]) == {"01_small", "02_other"}  # 01's entry is kept
+    with pytest.raises(SystemExit, match="no notebook"):
+        bench.notebook_memory(tmp_path, folder=tmp_path, only=["07"])

@@ -8,9 +8,10 @@ Each benchmark runs in its own process; its wall time and peak resident memory (
 of the folder: per lesson the headline figures beside their published anchors, training wall
 times, throughput against the plain references, the runs, notebook memory and the machine.
 `--summary-only` only rebuilds summary.md from the JSON files already there.
-`--notebook-memory` runs every notebook instead of the benchmarks (in the current mode:
+`--notebook-memory` runs the notebooks instead of the benchmarks (in the current mode:
 `COURSE_FAST=1` for the short one) and records the kernel's peak resident memory (VmHWM) in
-`<results>/notebook_memory_<mode>.json`.
+`<results>/notebook_memory_<mode>.json`; with names (`--notebook-memory 02 06`) it runs only the
+notebooks whose number or name starts with one of them and keeps the others' earlier entries.
 """
 
 import argparse
@@ -129,16 +130,23 @@ import re as _re
 print("VmHWM_kB", _re.search(r"VmHWM:\\s+(\\d+)", open("/proc/self/status").read()).group(1))"""
 
 
-def notebook_memory(results: Path, folder: Path = ROOT / "notebooks") -> Path:
-    """Run every lesson notebook of `folder` with a last cell that prints the kernel's peak
-    resident memory (Linux /proc); write it, in MiB, with each notebook's wall time."""
+def notebook_memory(results: Path, folder: Path = ROOT / "notebooks", only=()) -> Path:
+    """Run the lesson notebooks of `folder` (those starting with a prefix in `only`, or all)
+    with a last cell that prints the kernel's peak resident memory (Linux /proc); write it, in
+    MiB, with each notebook's wall time, beside the entries of notebooks not rerun."""
     import nbformat
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
 
     mode = "fast" if os.environ.get("COURSE_FAST", "") not in ("", "0") else "default"
-    figures = {}
-    for path in sorted(folder.glob("[0-9][0-9]_*.ipynb")):
+    target = results / f"notebook_memory_{mode}.json"
+    notebooks = [p for p in sorted(folder.glob("[0-9][0-9]_*.ipynb"))
+                 if not only or p.stem.startswith(tuple(only))]
+    if not notebooks:
+        raise SystemExit(f"--notebook-memory {' '.join(only)}: no notebook in {folder} matches")
+    earlier = read_json(target) if only else None
+    figures = earlier["notebooks"] if earlier and earlier["mode"] == mode else {}
+    for path in notebooks:
         nb = nbformat.read(path, as_version=4)
         nb.cells.append(nbformat.v4.new_code_cell(MEMORY_CELL))
         start = time.perf_counter()
@@ -153,7 +161,6 @@ def notebook_memory(results: Path, folder: Path = ROOT / "notebooks") -> Path:
         figures[path.stem] = {"peak_rss_mib": int(text.split()[-1]) / 1024,
                               "wall_seconds": time.perf_counter() - start}
         print(f"  {path.name}: {figures[path.stem]['peak_rss_mib']:.0f} MiB", flush=True)
-    target = results / f"notebook_memory_{mode}.json"
     target.write_text(json.dumps({"mode": mode, "machine": machine(), "notebooks": figures},
                                  indent=1, sort_keys=True) + "\n")
     return target
@@ -284,7 +291,9 @@ def summary(results: Path, now: str = None) -> str:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("benchmarks", nargs="*", help="benchmark names (default: all)")
+    parser.add_argument("benchmarks", nargs="*",
+                        help="benchmark names, or notebook prefixes with --notebook-memory "
+                             "(default: all)")
     parser.add_argument("--summary-only", action="store_true",
                         help="only rebuild summary.md from the JSON files")
     parser.add_argument("--notebook-memory", action="store_true",
@@ -293,7 +302,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     failed = []
     if args.notebook_memory:
-        notebook_memory(args.results)
+        notebook_memory(args.results, only=args.benchmarks)
     elif not args.summary_only:
         failed = run_all(args.benchmarks, args.results)
     elif not args.results.is_dir():
