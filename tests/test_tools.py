@@ -129,3 +129,9 @@ def test_a_student_notebook_runs_until_its_first_exercise(tmp_path, monkeypatch)
     ran = [i for i, c in enumerate(student.cells) if c.cell_type == "code" and c.execution_count]
     assert max(ran) == next(i for i in range(first + 1, len(student.cells))
                             if student.cells[i].cell_type == "code")
+
+
+def test_run_course_refuses_a_missing_notebook(tmp_path, capsys):
+    with pytest.raises(SystemExit) as stop:
+        tool("run_course").main([str(tmp_path / "99_absent.ipynb")])
+    assert stop.value.code == 2 and "no such notebook" in capsys.readouterr().err

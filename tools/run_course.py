@@ -5,6 +5,7 @@ Ends with a table of each lesson's recorded headline figures, its wall time and 
 `COURSE_FAST=1` runs the short version. Exit status 1 if any notebook fails.
 """
 
+import argparse
 import json
 import os
 import sys
@@ -62,7 +63,15 @@ def summary(rows: list) -> str:
 
 
 def main(argv: list) -> int:
-    notebooks = [Path(a).resolve() for a in argv] or sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("notebooks", nargs="*", type=Path,
+                        help="notebooks to run (default: notebooks/[0-9][0-9]_*.ipynb)")
+    args = parser.parse_args(argv)
+    missing = [str(p) for p in args.notebooks if not p.is_file()]
+    if missing:
+        parser.error(f"no such notebook: {', '.join(missing)}")
+    notebooks = ([p.resolve() for p in args.notebooks]
+                 or sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")))
     mode = "fast" if os.environ.get("COURSE_FAST", "") not in ("", "0") else "default"
     print(f"Running {len(notebooks)} notebooks in {mode} mode; HTML goes to {BUILD / 'html'}", flush=True)
     rows = []
