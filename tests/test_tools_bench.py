@@ -104,6 +104,7 @@ def test_a_failing_notebook_is_recorded_as_failed(bench, tmp_path):
     bench.notebook_memory(tmp_path, folder=tmp_path)
     text = bench.summary(tmp_path)
     assert "02_broken: FAILED" in text and "broken lesson" in text
+    assert "\x1b[" not in text  # the kernel's terminal colours are stripped
 
 
 def test_notebook_memory_reruns_only_the_named_notebooks(bench, tmp_path):

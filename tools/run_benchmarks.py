@@ -18,6 +18,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import shutil
 import subprocess
 import sys
@@ -160,7 +161,8 @@ def notebook_memory(results: Path, folder: Path = ROOT / "notebooks", only=()) -
             NotebookClient(nb, timeout=3600, kernel_name="python3",
                            resources={"metadata": {"path": str(path.parent)}}).execute()
         except CellExecutionError as err:
-            figures[path.stem] = {"error": str(err).strip().splitlines()[-1][:200]}
+            last_line = re.sub(r"\x1b\[[0-9;]*m", "", str(err).strip().splitlines()[-1])
+            figures[path.stem] = {"error": last_line[:200]}
             print(f"  {path.name}: FAILED, {figures[path.stem]['error']}", flush=True)
             continue
         text = "".join(o.get("text", "") for o in nb.cells[-1].outputs)
