@@ -135,3 +135,21 @@ def test_run_course_refuses_a_missing_notebook(tmp_path, capsys):
     with pytest.raises(SystemExit) as stop:
         tool("run_course").main([str(tmp_path / "99_absent.ipynb")])
     assert stop.value.code == 2 and "no such notebook" in capsys.readouterr().err
+
+
+def test_make_figures_copies_only_a_finished_lesson06_gif(tmp_path):
+    import json
+
+    from course_lib import config
+
+    figures = tool("make_figures")
+    with pytest.raises(figures.Missing, match="06_dcgan"):
+        figures.dcgan_progress(tmp_path)
+    run = config.checkpoint_dir("lesson06_dcgan")
+    (run / "progress").mkdir()
+    (run / "progress" / "progress.gif").write_bytes(b"GIF89a")
+    (run / "state.json").write_text(json.dumps({"epoch": 3, "epochs": 8}))
+    with pytest.raises(figures.Missing, match="unfinished run"):
+        figures.dcgan_progress(tmp_path)
+    (run / "state.json").write_text(json.dumps({"epoch": 8, "epochs": 8}))
+    assert figures.dcgan_progress(tmp_path).read_bytes() == b"GIF89a"
