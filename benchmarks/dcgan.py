@@ -23,7 +23,6 @@ import time
 import course_lib  # noqa: F401  (quiets TensorFlow before it loads)
 import keras
 import numpy as np
-import tensorflow as tf
 from keras import layers
 
 from course_lib import config, data, metrics, report, training
@@ -109,8 +108,8 @@ def train_course(x, steps, seed=0):
 
 def batches(x, batch_size, steps, seed):
     """`steps` full batches of `x`, reshuffled every pass (same order for the same seed)."""
-    ds = tf.data.Dataset.from_tensor_slices(x).shuffle(len(x), seed=seed)
-    return ds.batch(batch_size, drop_remainder=True).repeat().take(steps).prefetch(2)
+    ds = data.make_dataset(x, batch_size=batch_size, seed=seed, drop_remainder=True)
+    return ds.repeat().take(steps)
 
 
 def score(images, real_features, classifier, features):

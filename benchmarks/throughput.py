@@ -11,11 +11,14 @@ References (the same encoder/decoder/generator/discriminator builders, plain tra
   keras.io DCGAN example; `dcgan_alternating_reference` is that algorithm in a bare
   `@tf.function` loop, which separates the cost of the algorithm from that of `fit`.
 
-Every contender gets the same `tf.data` pipeline (repeat, batch, prefetch), one warm-up call
-(tracing), then `--rounds` timed calls of `--steps` batches each. Rounds interleave the
-contenders, in an order that rotates from round to round, so load from other processes hits
-them alike; the figure kept is the median over rounds. Variants of the course model (XLA,
-batch size, `steps_per_execution`) run in the same rounds and are recorded as extra keys.
+Every contender gets the course's `tf.data` pipeline (`data.make_dataset`: batch, prefetch,
+autotuning off; `autoencoder_autotune` turns it on), one warm-up call (tracing), then
+`--rounds` timed calls of `--steps` batches each. Rounds interleave the contenders, in an order
+that rotates from round to round, so load from other processes hits them alike. The figure
+kept is a contender's images over its total time in all rounds (the harmonic mean of its
+rounds' rates), which is what a training run sees, stalls included. Variants of the course
+model (XLA, batch size, `steps_per_execution`, autotuning) run in the same rounds and are
+recorded as extra keys.
 
 Usage: python benchmarks/throughput.py [--rounds R] [--steps S] [--models M ...]
 (COURSE_FAST=1: smoke run). With `--models`, the other models' figures are kept from the
@@ -69,12 +72,13 @@ class ReferenceVAE(keras.Model):
         return {"loss": self.loss_tracker.result()}
 
 
-def images(x, batch_size, targets=False):
-    """Endless batches of `x` (as `(x, x)` pairs with `targets`), prefetched. No shuffle: the
-    order does not change the cost of a step, and refilling a shuffle buffer on every `fit`
-    call would add the same fixed cost to every contender, blurring the ratios."""
-    ds = tf.data.Dataset.from_tensor_slices((x, x) if targets else x)
-    return ds.repeat().batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
+def images(x, batch_size, targets=False, autotune=False):
+    """Endless batches of `x` (as `(x, x)` pairs with `targets`) from the course's pipeline,
+    `data.make_dataset`. No shuffle: the order does not change the cost of a step, and
+    refilling a shuffle buffer on every `fit` call would add the same fixed cost to every
+    contender, blurring the ratios."""
+    return data.make_dataset(x, x if targets else None, batch_size, shuffle=False,
+                             drop_remainder=True, autotune=autotune).repeat()
 
 
 def fit_runner(model, ds, batch_size):
@@ -98,10 +102,10 @@ def loop_runner(step, ds, batch_size):
 
 
 def autoencoder_contenders(x):
-    def course(batch_size=BATCH, **compile_kw):
+    def course(batch_size=BATCH, autotune=False, **compile_kw):
         model = Autoencoder(latent_dim=LATENT)
         model.compile(optimizer="adam", loss="binary_crossentropy", **compile_kw)
-        return fit_runner(model, images(x, batch_size, targets=True), batch_size)
+        return fit_runner(model, images(x, batch_size, True, autotune), batch_size)
 
     inputs = keras.Input((28, 28, 1))
     reference = keras.Model(inputs, build_decoder(LATENT)(build_encoder(LATENT)(inputs)))
@@ -113,6 +117,7 @@ def autoencoder_contenders(x):
         "autoencoder_batch64": course(64, jit_compile=False),
         "autoencoder_batch256": course(256, jit_compile=False),
         "autoencoder_spe8": course(jit_compile=False, steps_per_execution=8),
+        "autoencoder_autotune": course(jit_compile=False, autotune=True),
     }
 
 
@@ -191,8 +196,9 @@ def dcgan_contenders(x):
 
 
 def measure(contenders, rounds, steps):
-    """Warm each contender up, then time them in interleaved, rotating rounds: name → median
-    images/s (a contender that fails, e.g. an op XLA cannot compile, is left out)."""
+    """Warm each contender up, then time them in interleaved, rotating rounds: name →
+    images/s over all rounds (a contender that fails, e.g. an op XLA cannot compile, is left
+    out)."""
     speeds = {}
     for name, run in list(contenders.items()):
         try:
@@ -208,7 +214,7 @@ def measure(contenders, rounds, steps):
             speeds[name].append(contenders[name](steps))
         print(f"  round {r + 1}/{rounds}: " + ", ".join(f"{n} {s[-1]:.0f}" for n, s in speeds.items()),
               flush=True)
-    return {name: statistics.median(values) for name, values in speeds.items()}
+    return {name: statistics.harmonic_mean(values) for name, values in speeds.items()}
 
 
 def ratios(model, speeds):
@@ -254,8 +260,8 @@ def main(rounds, steps, models):
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=config.by_mode(3, 1))
-    parser.add_argument("--steps", type=int, default=config.by_mode(16, 2),
+    parser.add_argument("--rounds", type=int, default=config.by_mode(5, 1))
+    parser.add_argument("--steps", type=int, default=config.by_mode(64, 2),
                         help="batches per timed call")
     parser.add_argument("--models", nargs="+", choices=list(MODELS), default=list(MODELS),
                         help="re-measure only these; the others' figures are kept from the file")

@@ -167,8 +167,14 @@ def binarize(x, mode: str = "static", seed=None) -> np.ndarray:
 
 
 def make_dataset(x, y=None, batch_size: int = 128, shuffle: bool = True, seed: int = 0,
-                 drop_remainder: bool = False):
-    """A `tf.data` pipeline: optional seeded shuffle, batch, prefetch."""
+                 drop_remainder: bool = False, autotune: bool = False):
+    """A `tf.data` pipeline: optional seeded shuffle, batch, prefetch of two batches.
+
+    tf.data's autotuner stays off unless `autotune=True`. On a 2-core CPU it made training
+    stall: about half of all timed rounds ran at 800 images/s instead of 1,300 for the
+    course autoencoder (`benchmarks/throughput.py`, the `*_autotune_speedup` figures), and
+    for arrays already in memory two prefetched batches keep a model fed.
+    """
     import tensorflow as tf
 
     check_positive_int(batch_size, "batch_size")
@@ -178,7 +184,10 @@ def make_dataset(x, y=None, batch_size: int = 128, shuffle: bool = True, seed: i
     ds = tf.data.Dataset.from_tensor_slices(x if y is None else (x, y))
     if shuffle:
         ds = ds.shuffle(min(n, 60_000), seed=seed, reshuffle_each_iteration=True)
-    return ds.batch(batch_size, drop_remainder=drop_remainder).prefetch(tf.data.AUTOTUNE)
+    ds = ds.batch(batch_size, drop_remainder=drop_remainder)
+    options = tf.data.Options()
+    options.autotune.enabled = autotune
+    return ds.prefetch(tf.data.AUTOTUNE if autotune else 2).with_options(options)
 
 
 def make_outliers(x, seed: int = 0) -> dict:

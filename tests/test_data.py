@@ -156,6 +156,13 @@ def test_make_dataset_batches_and_shuffles_with_a_seed():
         data.make_dataset(x, batch_size=0)
 
 
+def test_make_dataset_turns_autotuning_off_unless_asked():
+    x = np.arange(10, dtype=np.float32)
+    assert data.make_dataset(x).options().autotune.enabled is False
+    assert data.make_dataset(x).repeat().options().autotune.enabled is False
+    assert data.make_dataset(x, autotune=True).options().autotune.enabled is True
+
+
 def test_make_outliers_inverts_rotates_and_draws_seeded_noise():
     x = np.zeros((2, 28, 28, 1), np.float32)
     x[:, 0, 5, 0] = 1.0  # one lit pixel in the top row

@@ -217,12 +217,12 @@ def throughput_section(results: Path) -> list:
     lines = ["", "## Training throughput against plain references", ""]
     if payload is None:
         return lines + ["Not measured yet: run `python benchmarks/throughput.py`."]
-    lines += [f"`benchmarks/throughput.py` ({source_of(payload)}); images/s, median of "
+    lines += [f"`benchmarks/throughput.py` ({source_of(payload)}); images/s over "
               f"{payload.get('rounds', 0):.0f} interleaved rounds of "
               f"{payload.get('steps_per_round', 0):.0f} batches; ratio = course / reference "
-              "(target ≥ 0.95). On a machine shared with other processes single rounds swing "
-              "widely: rerun `python benchmarks/throughput.py` on an idle machine before reading "
-              "much into a ratio.", "",
+              "(target ≥ 0.95). Other processes slow single rounds down: rerun "
+              "`python benchmarks/throughput.py` on an idle machine before reading much into a "
+              "ratio.", "",
               "| model | course img/s | reference img/s | ratio |", "|---|---|---|---|"]
     for model in THROUGHPUT_MODELS:
         keys = (f"{model}_img_per_s", f"{model}_reference_img_per_s", f"{model}_ratio")
@@ -233,7 +233,12 @@ def throughput_section(results: Path) -> list:
     if variants:
         lines += ["", "Variants of the course models (speedup = variant / course default img/s):",
                   ""] + [f"- `{k}` = {fmt(payload[k])}" for k in variants]
-    return lines
+    return lines + ["", "The DCGAN reference is the TensorFlow tutorial's step: one generator pass "
+                    "and simultaneous updates. The course GAN updates D, then G against the "
+                    "updated D with fresh noise (keras.io's DCGAN), which costs a second "
+                    "generator pass; `dcgan_alternating_ratio` compares it with that algorithm in "
+                    "a bare `@tf.function` loop. `autotune` is tf.data's autotuner, which the "
+                    "course's pipeline (`data.make_dataset`) leaves off."]
 
 
 def runs_section(results: Path) -> list:
