@@ -192,6 +192,7 @@ def dcgan_contenders(x):
         "dcgan_reference": loop_runner(tutorial_step(False), images(x, BATCH), BATCH),
         "dcgan_alternating_reference": loop_runner(tutorial_step(True), images(x, BATCH), BATCH),
         "dcgan_xla": course(jit_compile=True),
+        "dcgan_spe8": course(jit_compile=False, steps_per_execution=8),
     }
 
 
