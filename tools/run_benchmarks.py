@@ -268,7 +268,10 @@ def memory_section(results: Path) -> list:
                                           f"{v['peak_rss_mib']:.0f} MiB, {v['wall_seconds']:.0f} s")
                          for nb, v in sorted(payload["notebooks"].items())] + [""]
     if found:
-        lines.append("Budget: under 4 GB (4096 MiB) per notebook in default mode.")
+        lines.append("Budget: under 4 GB (4096 MiB) per notebook in default mode. A wall time is "
+                     "the whole notebook's; it includes training only where the notebook found "
+                     "no finished checkpoint of its models (the README's per-lesson table says "
+                     "which runs trained).")
     return lines
 
 
