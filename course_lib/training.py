@@ -69,6 +69,16 @@ def fit_resumable(model, x, y=None, *, epochs: int, workdir, batch_size: int = 1
     return state["history"]
 
 
+def cosine_adam(learning_rate: float, *, epochs: int, n_examples: int, batch_size: int):
+    """Adam whose learning rate falls from `learning_rate` to 0 along a cosine over a run of
+    `epochs` epochs of `n_examples` examples in batches of `batch_size`."""
+    epochs = check_positive_int(epochs, "epochs")
+    n_examples = check_positive_int(n_examples, "n_examples")
+    batch_size = check_positive_int(batch_size, "batch_size")
+    steps = epochs * int(np.ceil(n_examples / batch_size))
+    return keras.optimizers.Adam(keras.optimizers.schedules.CosineDecay(learning_rate, steps))
+
+
 def build_for_training(model, sample) -> None:
     """Create the variables of `model` and of its optimizer(s), so a checkpoint can be loaded.
 

@@ -1,5 +1,6 @@
 """The maintenance scripts: student versions, the course runner, notebook headers."""
 
+import json
 
 import nbformat
 import pytest
@@ -82,6 +83,23 @@ def test_run_course_reports_a_failing_notebook(tmp_path, monkeypatch):
     assert tool("run_course").main([str(path)]) == 1
     assert "FAILED" in (tmp_path / "build" / "course-summary.md").read_text()
     assert (tmp_path / "build" / "html" / "43_broken.html").exists()
+
+
+def test_run_course_shows_only_figures_of_its_own_mode(tmp_path, monkeypatch):
+    build = tmp_path / "build"
+    monkeypatch.setenv("COURSE_BUILD_DIR", str(build))
+    monkeypatch.setenv("COURSE_FAST", "1")
+    (build / "results").mkdir(parents=True)
+    stale = {"lesson": "lesson43", "mode": "default", "figures": {"stale_figure": 0.99}}
+    (build / "results" / "lesson43.json").write_text(json.dumps(stale))
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("raise ValueError('broken lesson')")]
+    path = tmp_path / "43_broken.ipynb"
+    nbformat.write(nb, path)
+    assert tool("run_course").main([str(path)]) == 1
+    table = (build / "course-summary.md").read_text()
+    assert "stale_figure" not in table
+    assert "smoke run" in table
 
 
 def test_header_cells_point_at_the_configured_repository():

@@ -1,12 +1,13 @@
 import json
 import os
 
+import keras
 import numpy as np
 import pytest
 
 from course_lib.config import seed_everything
 from course_lib.models.autoencoder import Autoencoder
-from course_lib.training import CheckpointError, fit_resumable, seed_states
+from course_lib.training import CheckpointError, cosine_adam, fit_resumable, seed_states
 
 
 def tiny_images(n=64):
@@ -143,3 +144,20 @@ def test_bad_sizes(tmp_path, kwargs, message):
 def test_empty_data(tmp_path):
     with pytest.raises(ValueError, match="no training examples"):
         fit_resumable(fresh_model(), np.zeros((0, 28, 28, 1), np.float32), epochs=1, workdir=tmp_path)
+
+
+def test_cosine_adam_decays_to_zero_over_the_run():
+    optimizer = cosine_adam(2e-3, epochs=2, n_examples=10, batch_size=4)  # 2 × 3 steps
+    optimizer.build([keras.Variable(np.zeros(3, np.float32))])
+    for step, expected in [(0, 2e-3), (3, 1e-3), (6, 0.0)]:
+        optimizer.iterations.assign(step)
+        assert float(optimizer.learning_rate) == pytest.approx(expected, abs=1e-9)
+
+
+@pytest.mark.parametrize("kwargs, message", [({"epochs": 0}, "epochs"),
+                                             ({"n_examples": 0}, "n_examples"),
+                                             ({"batch_size": 1.5}, "batch_size")])
+def test_cosine_adam_bad_sizes(kwargs, message):
+    sizes = {"epochs": 1, "n_examples": 10, "batch_size": 4, **kwargs}
+    with pytest.raises(ValueError, match=message):
+        cosine_adam(1e-3, **sizes)

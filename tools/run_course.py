@@ -42,23 +42,32 @@ def run(path: Path) -> tuple:
     return seconds, target, error
 
 
-def recorded_figures() -> dict:
-    """Lesson name → figures, from the files `course_lib.report.record` wrote."""
+FAST_CAPTION = ("Fast mode is a smoke run: small subsets and 1-3 epochs show that every lesson "
+                "runs, not what it reaches. The default-mode figures are in the README's Results.")
+
+
+def recorded_figures(mode: str) -> dict:
+    """Lesson name → figures, from the files `course_lib.report.record` wrote in `mode`."""
     results = {}
     for file in sorted((BUILD / "results").glob("*.json")):
         payload = json.loads(file.read_text())
-        results[payload["lesson"]] = payload["figures"]
+        if payload.get("mode") == mode:
+            results[payload["lesson"]] = payload["figures"]
     return results
 
 
-def summary(rows: list) -> str:
-    figures = recorded_figures()
+def summary(rows: list, mode: str) -> str:
+    """The results table: per notebook its wall time, status and the figures it recorded in
+    `mode` (a file left by a run in the other mode is not shown)."""
+    figures = recorded_figures(mode)
     lines = ["| notebook | wall time | status | headline figures |", "|---|---|---|---|"]
     for path, seconds, _, error in rows:
         lesson = "lesson" + path.name[:2]
         shown = ", ".join(f"{k} = {v:.4g}" for k, v in figures.get(lesson, {}).items())
         status = "ok" if error is None else f"FAILED: {error[:80]}"
         lines.append(f"| {path.stem} | {seconds:.0f} s | {status} | {shown} |")
+    if mode == "fast":
+        lines += ["", FAST_CAPTION]
     return "\n".join(lines)
 
 
@@ -81,7 +90,7 @@ def main(argv: list) -> int:
         seconds, html, error = run(path)
         print(f"{seconds:.0f} s" + ("" if error is None else f"  FAILED: {error}"), flush=True)
         rows.append((path, seconds, html, error))
-    table = summary(rows)
+    table = summary(rows, mode)
     print()
     print(table)
     print(f"\nTotal {time.perf_counter() - total:.0f} s. Executed notebooks as HTML: {BUILD / 'html'}")

@@ -4,8 +4,8 @@ import keras
 import numpy as np
 from keras import layers, ops
 
-from ..config import by_mode, checkpoint_dir
-from ..training import fit_resumable
+from ..config import by_mode, checkpoint_dir, seed_everything
+from ..training import cosine_adam, fit_resumable
 from ..validation import IMAGE_SHAPE, check_codes, check_images, check_positive_int
 
 
@@ -202,8 +202,7 @@ def fit_autoencoder(model, x, *, epochs: int, name: str, batch_size: int = 128,
     reloads instead of retraining. A plain `Autoencoder` learns x → x with binary cross-entropy;
     a `DenoisingAutoencoder` brings its own loss. Returns the history."""
     x = check_images(x, "x")
-    steps = epochs * int(np.ceil(len(x) / batch_size))
-    optimizer = keras.optimizers.Adam(keras.optimizers.schedules.CosineDecay(learning_rate, steps))
+    optimizer = cosine_adam(learning_rate, epochs=epochs, n_examples=len(x), batch_size=batch_size)
     if isinstance(model, DenoisingAutoencoder):
         model.compile(optimizer=optimizer)
         targets = None
@@ -212,3 +211,18 @@ def fit_autoencoder(model, x, *, epochs: int, name: str, batch_size: int = 128,
         targets = x
     return fit_resumable(model, x, targets, epochs=epochs, workdir=checkpoint_dir(name),
                          batch_size=batch_size, verbose=verbose)
+
+
+def lesson_autoencoder(k: int, x_train, verbose=0) -> Autoencoder:
+    """Lesson 02's sweep autoencoder with bottleneck `k`, as `lesson_plan()` trains it: reloaded
+    from its checkpoint when lesson 02 (or its benchmark) already trained it, else trained now
+    with the same seed and settings. Lessons 04 and 05 use the k = 2 one."""
+    plan = lesson_plan()
+    if k not in plan["sweep_epochs"]:
+        raise ValueError(f"k={k}: lesson 02 trains k in {sorted(plan['sweep_epochs'])} in this mode")
+    seed_everything(k)
+    model = Autoencoder(latent_dim=k, filters=plan["filters"])
+    fit_autoencoder(model, x_train, epochs=plan["sweep_epochs"][k], name=f"lesson02_ae_k{k}",
+                    batch_size=plan["batch_size"], learning_rate=plan["learning_rate"],
+                    verbose=verbose)
+    return model

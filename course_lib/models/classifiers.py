@@ -7,7 +7,7 @@ from keras import layers
 from scipy.special import logsumexp
 
 from ..config import by_mode, checkpoint_dir, model_path, seed_everything
-from ..training import fit_resumable
+from ..training import cosine_adam, fit_resumable
 from ..validation import (IMAGE_SHAPE, check_feature_batch, check_images, check_labels,
                           check_positive_int)
 
@@ -47,9 +47,7 @@ def train_cnn_classifier(x, y, epochs: int, batch_size: int = 128, seed: int = 0
     epochs = check_positive_int(epochs, "epochs")
     seed_everything(seed)
     model = build_cnn_classifier()
-    steps = epochs * int(np.ceil(len(x) / batch_size))
-    schedule = keras.optimizers.schedules.CosineDecay(1e-3, decay_steps=steps)
-    model.compile(optimizer=keras.optimizers.Adam(schedule),
+    model.compile(optimizer=cosine_adam(1e-3, epochs=epochs, n_examples=len(x), batch_size=batch_size),
                   loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     if workdir is None:
         model.fit(x, y, batch_size=batch_size, epochs=epochs, shuffle=True, verbose=verbose)

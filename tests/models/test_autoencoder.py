@@ -1,4 +1,6 @@
-"""Encoder/decoder builders, the Autoencoder, and the denoising autoencoder's corruption and training."""
+"""Builders, the Autoencoder and its lesson helpers, and the denoising autoencoder."""
+
+import json
 
 import keras
 import numpy as np
@@ -6,7 +8,8 @@ import pytest
 
 from course_lib.config import checkpoint_dir, seed_everything
 from course_lib.models.autoencoder import (Autoencoder, DenoisingAutoencoder, build_decoder,
-                                           build_encoder, corrupt, fit_autoencoder, lesson_plan)
+                                           build_encoder, corrupt, fit_autoencoder, lesson_autoencoder,
+                                           lesson_plan)
 
 
 def images(n=8, seed=0):
@@ -133,6 +136,23 @@ def test_fit_autoencoder_resumes_from_its_checkpoint(monkeypatch):
     again = Autoencoder(2, filters=(4, 8))
     assert fit_autoencoder(again, x, epochs=1, name="unit_ae", batch_size=16, verbose=0) == history
     np.testing.assert_allclose(again.encode(x), model.encode(x), atol=1e-6)
+
+
+def test_lesson_autoencoder_is_lesson_02s_run_and_reloads(monkeypatch):
+    monkeypatch.setenv("COURSE_FAST", "1")
+    plan, x = lesson_plan(), images(16)
+    model = lesson_autoencoder(2, x)
+    assert (model.latent_dim, model.filters) == (2, plan["filters"])
+    state = json.loads((checkpoint_dir("lesson02_ae_k2") / "state.json").read_text())
+    assert state["epoch"] == plan["sweep_epochs"][2]
+    again = lesson_autoencoder(2, x)
+    np.testing.assert_allclose(again.encode(x), model.encode(x), atol=1e-6)
+
+
+def test_lesson_autoencoder_refuses_a_size_lesson_02_does_not_train(monkeypatch):
+    monkeypatch.setenv("COURSE_FAST", "1")
+    with pytest.raises(ValueError, match="k=5"):
+        lesson_autoencoder(5, images(4))
 
 
 def test_lesson_plan_is_smaller_in_fast_mode(monkeypatch):
