@@ -42,8 +42,9 @@ def run(path: Path) -> tuple:
     return seconds, target, error
 
 
-FAST_CAPTION = ("Fast mode is a smoke run: small subsets and 1-3 epochs show that every lesson "
-                "runs, not what it reaches. The default-mode figures are in the README's Results.")
+FAST_CAPTION = ("Fast mode is a smoke run: it trains on small subsets for seconds, to show that "
+                "every lesson runs, not what it reaches. The default-mode figures are in the "
+                "README's Results.")
 
 
 def recorded_figures(mode: str) -> dict:
