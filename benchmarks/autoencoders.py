@@ -18,17 +18,22 @@ import course_lib  # noqa: F401  (quiets TensorFlow before it loads)
 import numpy as np
 
 from course_lib import config, data, metrics, report
-from course_lib.models.autoencoder import (Autoencoder, DenoisingAutoencoder, corrupt,
-                                           fit_autoencoder, lesson_plan)
+from course_lib.models.autoencoder import (Autoencoder, DenoisingAutoencoder, corrupt, fit_autoencoder,
+                                           lesson_autoencoder, lesson_plan)
 from course_lib.models.classifiers import reference_classifier
 from course_lib.training import STATE
 
 
-def train(model, x, epochs, name, plan, figures):
-    """Train or reload one lesson model, counting reloads."""
+def count_reload(name, epochs, figures):
+    """Count the run `name` in `reloaded_runs` when its checkpoint already holds all `epochs`."""
     state = config.checkpoint_dir(name) / STATE
     if state.exists() and json.loads(state.read_text()).get("epoch") == epochs:
         figures["reloaded_runs"] += 1
+
+
+def train(model, x, epochs, name, plan, figures):
+    """Train or reload one lesson model, counting reloads."""
+    count_reload(name, epochs, figures)
     fit_autoencoder(model, x, epochs=epochs, name=name, batch_size=plan["batch_size"],
                     learning_rate=plan["learning_rate"], verbose=0)
     return model
@@ -38,9 +43,8 @@ def sweep(plan, x_train, x_test, figures):
     """Lesson 02: test MSE per pixel of the autoencoder and of PCA for every k."""
     models = {}
     for k in sorted(plan["ks"], key=lambda k: k != 32):  # the headline size first
-        config.seed_everything(k)
-        models[k] = train(Autoencoder(latent_dim=k, filters=plan["filters"]), x_train,
-                          plan["sweep_epochs"][k], f"lesson02_ae_k{k}", plan, figures)
+        count_reload(f"lesson02_ae_k{k}", plan["sweep_epochs"][k], figures)
+        models[k] = lesson_autoencoder(k, x_train)
         figures[f"ae_mse_k{k}"] = metrics.mse_per_pixel(
             x_test, models[k].predict(x_test, batch_size=512, verbose=0))
         figures[f"pca_mse_k{k}"] = metrics.mse_per_pixel(
