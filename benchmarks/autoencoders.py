@@ -1,8 +1,8 @@
 """Lessons 02-04 benchmark: autoencoder against PCA across bottleneck sizes, denoising PSNR,
 anomaly detection, inpainting, and the completeness/continuity of a 2-D latent space.
 
-It trains (or reloads) exactly the models of notebooks 02-04 through the shared
-`lesson_plan()` and checkpoint names, so whichever of the two runs first does the training:
+It trains (or reloads) exactly the models of notebooks 02-04 through their recipes in
+`course_lib.recipes`, so whichever of the two runs first does the training:
 `reloaded_runs` counts the models this run found finished, and the `*_seconds` figures are only
 training times when it is 0. `train_seconds` is the wall time of training and scoring the
 lesson-02/03 models; `total_seconds` adds data loading and lesson 04 (including training the
@@ -11,44 +11,32 @@ lesson-01 CNN when it is not saved yet).
 Usage: python benchmarks/autoencoders.py   (COURSE_FAST=1 for a smoke run)
 """
 
-import json
 import time
 
 import course_lib  # noqa: F401  (quiets TensorFlow before it loads)
 import numpy as np
 
-from course_lib import config, data, metrics, report
-from course_lib.models.autoencoder import (Autoencoder, DenoisingAutoencoder, corrupt, fit_autoencoder,
-                                           lesson_autoencoder, lesson_plan)
-from course_lib.models.classifiers import reference_classifier
-from course_lib.training import STATE
+from course_lib import baselines, config, data, metrics, recipes, report
+from course_lib.models.autoencoder import corrupt
+from course_lib.training import is_finished
 
 
-def count_reload(name, epochs, figures):
-    """Count the run `name` in `reloaded_runs` when its checkpoint already holds all `epochs`."""
-    state = config.checkpoint_dir(name) / STATE
-    if state.exists() and json.loads(state.read_text()).get("epoch") == epochs:
+def count_reload(name, figures):
+    """Count the run `name` in `reloaded_runs` when its checkpoint is already finished."""
+    if is_finished(config.checkpoint_dir(name)):
         figures["reloaded_runs"] += 1
-
-
-def train(model, x, epochs, name, plan, figures):
-    """Train or reload one lesson model, counting reloads."""
-    count_reload(name, epochs, figures)
-    fit_autoencoder(model, x, epochs=epochs, name=name, batch_size=plan["batch_size"],
-                    learning_rate=plan["learning_rate"], verbose=0)
-    return model
 
 
 def sweep(plan, x_train, x_test, figures):
     """Lesson 02: test MSE per pixel of the autoencoder and of PCA for every k."""
     models = {}
     for k in sorted(plan["ks"], key=lambda k: k != 32):  # the headline size first
-        count_reload(f"lesson02_ae_k{k}", plan["sweep_epochs"][k], figures)
-        models[k] = lesson_autoencoder(k, x_train)
+        count_reload(recipes.sweep_run(k), figures)
+        models[k] = recipes.lesson_autoencoder(k, x_train)
         figures[f"ae_mse_k{k}"] = metrics.mse_per_pixel(
             x_test, models[k].predict(x_test, batch_size=512, verbose=0))
         figures[f"pca_mse_k{k}"] = metrics.mse_per_pixel(
-            x_test, np.clip(metrics.pca_reconstruct(x_train, x_test, k), 0, 1))
+            x_test, np.clip(baselines.pca_reconstruct(x_train, x_test, k), 0, 1))
         print(f"k={k}: autoencoder {figures[f'ae_mse_k{k}']:.5f}, PCA {figures[f'pca_mse_k{k}']:.5f}",
               flush=True)
     return models
@@ -58,14 +46,12 @@ def denoising(plan, x_train, x_test, figures):
     """Lesson 03: PSNR of the noisy input, the best classical filter and the denoiser at σ."""
     sigma = plan["sigma"]
     noisy = data.add_noise(x_test, sigma, seed=1)
-    method, size, _ = metrics.best_classical_denoiser(
+    method, size, _ = baselines.best_classical_denoiser(
         data.add_noise(x_train[:1000], sigma, seed=2), x_train[:1000])
-    config.seed_everything(0)
-    dae = train(DenoisingAutoencoder(latent_dim=plan["dae_k"], filters=plan["filters"],
-                                     corruption="gaussian", level=sigma, seed=0),
-                x_train, plan["dae_epochs"], f"lesson03_dae_sigma{sigma}", plan, figures)
+    count_reload(recipes.denoiser_run(plan), figures)
+    dae, _ = recipes.lesson_denoiser(x_train, verbose=0)
     figures["noisy_psnr_db"] = metrics.psnr(x_test, noisy)
-    figures["baseline_psnr_db"] = metrics.psnr(x_test, metrics.classical_denoise(noisy, method, size))
+    figures["baseline_psnr_db"] = metrics.psnr(x_test, baselines.classical_denoise(noisy, method, size))
     figures["dae_psnr_db"] = metrics.psnr(x_test, dae.predict(noisy, batch_size=512, verbose=0))
     print(f"σ={sigma}: noisy {figures['noisy_psnr_db']:.2f} dB, {method} filter size {size} "
           f"{figures['baseline_psnr_db']:.2f} dB, denoiser {figures['dae_psnr_db']:.2f} dB", flush=True)
@@ -73,36 +59,29 @@ def denoising(plan, x_train, x_test, figures):
 
 def anomaly(plan, x_train, y_train, x_test, y_test, figures):
     """Lesson 03: AUROC of reconstruction error for the digit left out of training."""
-    odd = plan["anomaly_digit"]
-    config.seed_everything(0)
-    detector = train(Autoencoder(latent_dim=plan["anomaly_k"], filters=plan["filters"]),
-                     x_train[y_train != odd], plan["anomaly_epochs"],
-                     f"lesson03_anomaly_without{odd}", plan, figures)
+    count_reload(recipes.anomaly_run(plan), figures)
+    detector, _ = recipes.lesson_anomaly_detector(x_train, y_train)
     scores = metrics.mse_per_image(x_test, detector.predict(x_test, batch_size=512, verbose=0))
-    figures["anomaly_auroc"] = metrics.auroc(scores[y_test == odd], scores[y_test != odd])
+    odd = y_test == plan["anomaly_digit"]
+    figures["anomaly_auroc"] = metrics.auroc(scores[odd], scores[~odd])
 
 
 def inpainting(plan, x_train, x_test, figures):
     """Lesson 03: PSNR of test images with a blanked square, before and after filling it in."""
-    side = plan["patch_side"]
-    config.seed_everything(0)
-    inpainter = train(DenoisingAutoencoder(latent_dim=plan["dae_k"], filters=plan["filters"],
-                                           corruption="patch", level=side, seed=0),
-                      x_train, plan["patch_epochs"], f"lesson03_inpaint_patch{side}", plan, figures)
-    missing = np.asarray(corrupt(np.ones_like(x_test), "patch", side, seed=3)) == 0
+    count_reload(recipes.inpainter_run(plan), figures)
+    inpainter, _ = recipes.lesson_inpainter(x_train)
+    missing = np.asarray(corrupt(np.ones_like(x_test), "patch", plan["patch_side"], seed=3)) == 0
     holes = np.where(missing, 0.0, x_test)
     filled = np.where(missing, inpainter.predict(holes, batch_size=512, verbose=0), holes)
     figures["holes_psnr_db"] = metrics.psnr(x_test, holes)
     figures["filled_psnr_db"] = metrics.psnr(x_test, filled)
 
 
-def latent_gaps(ae2d, x_test, figures, n_grid=20):
+def latent_gaps(ae2d, x_test, figures):
     """Lesson 04: completeness and continuity of the 2-D autoencoder's decoded grid."""
-    points, _ = metrics.latent_grid(ae2d.encode(x_test), n=n_grid)
-    grid = ae2d.decode(points).reshape(n_grid, n_grid, 28, 28, 1)
-    figures["ae_completeness"] = metrics.completeness(grid.reshape(-1, 28, 28, 1),
-                                                      reference_classifier(verbose=0))
-    figures["ae_continuity"] = metrics.continuity(grid)
+    grid, _ = metrics.decode_latent_grid(ae2d.encode(x_test), ae2d.decode)
+    figures["ae_completeness"], figures["ae_continuity"] = metrics.grid_scores(
+        grid, recipes.reference_classifier(verbose=0))
 
 
 def timed(figures, name, fn, *args):
@@ -115,7 +94,7 @@ def timed(figures, name, fn, *args):
 
 def main():
     start = time.perf_counter()
-    plan = lesson_plan()
+    plan = recipes.lesson_plan()
     (x_train, y_train), (x_test, y_test) = data.load_mnist(plan["n_train"], plan["n_test"])
     figures = {"reloaded_runs": 0, **{f"ae_epochs_k{k}": n for k, n in plan["sweep_epochs"].items()}}
     models = timed(figures, "sweep", sweep, plan, x_train, x_test, figures)

@@ -23,11 +23,13 @@ import time
 import course_lib  # noqa: F401  (quiets TensorFlow before it loads)
 import keras
 import numpy as np
+import tensorflow as tf
 from keras import layers
 
 from course_lib import config, data, metrics, report, training
-from course_lib.models.classifiers import feature_model, reference_classifier
+from course_lib.models.classifiers import feature_model
 from course_lib.models.gan import GAN
+from course_lib.recipes import reference_classifier
 from course_lib.validation import check_positive_int
 
 COURSE_BATCH = 128

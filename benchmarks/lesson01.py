@@ -8,11 +8,11 @@ Default mode also saves the CNN where `reference_classifier()` looks for it.
 import time
 
 import course_lib  # noqa: F401  (quiets TensorFlow before it loads)
-import numpy as np
 from sklearn.linear_model import LogisticRegression
 
 from course_lib import config, data, metrics, report
-from course_lib.models.classifiers import CNN_FILE, GaussianClassifier, train_cnn_classifier
+from course_lib.models.classifiers import GaussianClassifier
+from course_lib.recipes import CNN_FILE, train_cnn_classifier
 
 GAUSSIANS = {
     "gaussian_diag": dict(covariance="diag"),

@@ -62,7 +62,7 @@ def main():
     for batch_size in BATCHES:
         figures[f"seconds_batch{batch_size}"] = epoch_seconds(model, x[:BATCH_SWEEP_N], batch_size)
     path = report.write_benchmark("scaling", figures)
-    figures["machine"] = config.machine_label()
+    figures.update(machine=config.machine_label(), mode=config.mode())
     plot(figures, path.with_suffix(".png"))
     print(f"wrote {path.with_suffix('.png')}")
 

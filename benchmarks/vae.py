@@ -21,8 +21,7 @@ import course_lib  # noqa: F401  (quiets TensorFlow before it loads)
 import keras
 import numpy as np
 
-from course_lib import config, data, metrics, report, training
-from course_lib.models.classifiers import reference_classifier
+from course_lib import config, data, metrics, recipes, report, training
 from course_lib.models.vae import VAE
 
 BURDA_VAE_NATS = 86.76
@@ -30,27 +29,18 @@ BURDA_IWAE_NATS = 82.90
 TF_TUTORIAL_ELBO_2D = -156.0
 
 
-def train_vae(x_train, latent_dim, epochs, name, dynamic, x_val):
+def train_vae(x_train, latent_dim, epochs, dynamic, x_val):
     """Train a VAE, one checkpointed epoch at a time; returns (model, seconds, history)."""
     config.seed_everything(0)
     model = VAE(latent_dim=latent_dim, seed=0)
     model.compile(optimizer=keras.optimizers.Adam(1e-3))
-    workdir = config.checkpoint_dir(f"bench_vae_{name}")
+    workdir = config.checkpoint_dir(recipes.vae_benchmark_run(latent_dim))
     start, history = time.perf_counter(), {}
     for epoch in range(epochs):
         x = data.binarize(x_train, "dynamic", seed=1000 + epoch) if dynamic else x_train
         history = training.fit_resumable(model, x, epochs=epoch + 1, workdir=workdir,
                                          batch_size=128, validation_data=(x_val,), verbose=2)
     return model, time.perf_counter() - start, history
-
-
-def grid_scores(model, x_test, classifier, n=20):
-    """Completeness and continuity of the decoded n×n grid over the test codes."""
-    z_mean, _ = model.encode(x_test)
-    points, _ = metrics.latent_grid(z_mean, n=n)
-    decoded = model.decode(points)
-    return (metrics.completeness(decoded, classifier),
-            metrics.continuity(decoded.reshape(n, n, 28, 28, 1)))
 
 
 def main(iw_images):
@@ -62,7 +52,7 @@ def main(iw_images):
     figures = {}
 
     x_test_dyn = data.binarize(x_test, "dynamic", seed=2015)
-    vae, seconds, history = train_vae(x_train, 32, epochs, "z32", True, x_test_dyn[:2000])
+    vae, seconds, history = train_vae(x_train, 32, epochs, True, x_test_dyn[:2000])
     for epoch, value in enumerate(history["val_loss"], start=1):
         figures[f"test_neg_elbo_epoch_{epoch:02d}"] = value
     subset = x_test_dyn[:iw_images]
@@ -74,8 +64,9 @@ def main(iw_images):
                    iw_seconds=time.perf_counter() - start)
 
     x_train_static, x_test_static = data.binarize(x_train), data.binarize(x_test)
-    vae2d, seconds_2d, _ = train_vae(x_train_static, 2, epochs_2d, "z2", False, x_test_static)
-    completeness, continuity = grid_scores(vae2d, x_test_static, reference_classifier(verbose=2))
+    vae2d, seconds_2d, _ = train_vae(x_train_static, 2, epochs_2d, False, x_test_static)
+    grid, _ = metrics.decode_latent_grid(vae2d.encode(x_test_static)[0], vae2d.decode)
+    completeness, continuity = metrics.grid_scores(grid, recipes.reference_classifier(verbose=2))
     figures.update(vae2d_test_elbo=vae2d.elbo(x_test_static, k=1, seed=0).mean(),
                    vae2d_epochs=epochs_2d, vae2d_train_seconds=seconds_2d,
                    vae_completeness=completeness, vae_continuity=continuity)

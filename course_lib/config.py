@@ -16,7 +16,9 @@ def fast_mode() -> bool:
     return os.environ.get(FAST_ENV, "").strip().lower() in {"1", "true", "yes", "on"}
 
 
-FAST = fast_mode()
+def mode() -> str:
+    """"fast" or "default": the name of the current mode, as result files record it."""
+    return "fast" if fast_mode() else "default"
 
 
 def by_mode(default, fast):
@@ -47,17 +49,21 @@ def repo_root() -> Path:
     return Path(__file__).resolve().parent.parent
 
 
+def build_root() -> Path:
+    """The build folder: `$COURSE_BUILD_DIR` when set, else `build/` in the repository."""
+    return Path(os.environ.get("COURSE_BUILD_DIR") or repo_root() / "build")
+
+
 def build_dir(*parts: str) -> Path:
-    """A folder under `build/` (or `$COURSE_BUILD_DIR`), created on first use."""
-    root = Path(os.environ.get("COURSE_BUILD_DIR", repo_root() / "build"))
-    path = root.joinpath(*parts)
+    """A folder under the build folder (`build_root()`), created on first use."""
+    path = build_root().joinpath(*parts)
     path.mkdir(parents=True, exist_ok=True)
     return path
 
 
 def checkpoint_dir(name: str) -> Path:
     """Where `fit_resumable` keeps the run `name`; fast and default mode never share one."""
-    return build_dir("checkpoints", "fast" if fast_mode() else "default", name)
+    return build_dir("checkpoints", mode(), name)
 
 
 def model_path(filename: str) -> Path:

@@ -1,4 +1,4 @@
-"""MNIST and Fashion-MNIST from their IDX files (offline first), plus the data helpers lessons share.
+"""MNIST from its IDX files (offline first), plus the data helpers lessons share.
 
 Search order for a dataset's four files: `$COURSE_DATA_DIR/<name>/`, then the repository's
 `data/<name>/`, then a download through `keras.datasets`. Every file read from disk is checked
@@ -26,16 +26,7 @@ SHA256 = {
         "t10k-images-idx3-ubyte": "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
         "t10k-labels-idx1-ubyte": "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
     },
-    "fashion-mnist": {
-        "train-images-idx3-ubyte": "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
-        "train-labels-idx1-ubyte": "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
-        "t10k-images-idx3-ubyte": "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
-        "t10k-labels-idx1-ubyte": "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
-    },
 }
-
-FASHION_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-                   "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
 
 
 class DataError(RuntimeError):
@@ -46,11 +37,6 @@ def load_mnist(n_train=None, n_test=None):
     """MNIST as `(x_train, y_train), (x_test, y_test)`: float32 images in [0, 1] shaped
     (n, 28, 28, 1) and int64 labels. `n_train`/`n_test` keep only the first n examples."""
     return _load("mnist", n_train, n_test)
-
-
-def load_fashion_mnist(n_train=None, n_test=None):
-    """Fashion-MNIST, same format as `load_mnist` (not shipped: found in `$COURSE_DATA_DIR`)."""
-    return _load("fashion-mnist", n_train, n_test)
 
 
 def candidate_dirs(name: str) -> list:
@@ -129,7 +115,7 @@ def _parse_idx(raw: bytes, path) -> np.ndarray:
 def _download(name):
     import keras
 
-    loader = {"mnist": keras.datasets.mnist, "fashion-mnist": keras.datasets.fashion_mnist}[name]
+    loader = {"mnist": keras.datasets.mnist}[name]
     tried = ", ".join(str(d) for d in candidate_dirs(name))
     try:
         (x_train, y_train), (x_test, y_test) = loader.load_data()
@@ -170,10 +156,8 @@ def make_dataset(x, y=None, batch_size: int = 128, shuffle: bool = True, seed: i
                  drop_remainder: bool = False, autotune: bool = False):
     """A `tf.data` pipeline: optional seeded shuffle, batch, prefetch of two batches.
 
-    tf.data's autotuner stays off unless `autotune=True`. On a 2-core CPU it made training
-    stall: about half of all timed rounds ran at 800 images/s instead of 1,300 for the
-    course autoencoder (`benchmarks/throughput.py`, the `*_autotune_speedup` figures), and
-    for arrays already in memory two prefetched batches keep a model fed.
+    tf.data's autotuner stays off unless `autotune=True`: on a 2-core CPU it made training
+    stall (see `benchmarks/results/summary.md`, "Measurement history").
     """
     import tensorflow as tf
 

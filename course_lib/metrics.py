@@ -1,11 +1,15 @@
-"""Numbers the lessons report: reconstruction error, PSNR, PCA baseline, latent-space
-completeness and continuity, Fréchet distance, class shares and AUROC."""
+"""Numbers the lessons report: reconstruction error, PSNR, latent-space completeness and
+continuity, Fréchet distance, class shares and AUROC. The classical methods they are compared
+with live in `baselines`."""
+
+import math
 
 import numpy as np
 
 from .validation import check_images, check_positive_int
 
 PSNR_CAP_DB = 100.0
+LOG_2PI = math.log(2.0 * math.pi)  # the constant of every Gaussian log-density
 
 
 def mse_per_pixel(x, x_hat) -> float:
@@ -25,17 +29,6 @@ def psnr(x, x_hat, max_value: float = 1.0) -> float:
     return float(np.mean(np.minimum(per_image, PSNR_CAP_DB)))
 
 
-def pca_reconstruct(x_train, x_test, k: int, seed: int = 0) -> np.ndarray:
-    """Fit PCA with `k` components on `x_train`; return the projection of `x_test` mapped back."""
-    from sklearn.decomposition import PCA
-
-    k = check_positive_int(k, "k")
-    x_train, x_test = check_images(x_train, "x_train"), check_images(x_test, "x_test")
-    pca = PCA(n_components=k, random_state=seed).fit(x_train.reshape(len(x_train), -1))
-    codes = pca.transform(x_test.reshape(len(x_test), -1))
-    return pca.inverse_transform(codes).reshape(x_test.shape).astype(np.float32)
-
-
 def latent_grid(codes, n: int = 20, quantile: float = 0.01):
     """An n×n grid over the box that holds the middle of 2-D `codes`.
 
@@ -52,6 +45,19 @@ def latent_grid(codes, n: int = 20, quantile: float = 0.01):
     ys = np.linspace(hi[1], lo[1], n)
     points = np.array([(x, y) for y in ys for x in xs], dtype=np.float32)
     return points, (lo[0], hi[0], lo[1], hi[1])
+
+
+def decode_latent_grid(codes, decode, n: int = 20):
+    """Decode an n×n `latent_grid` over 2-D `codes` in one call: `(grid, extent)` with grid of
+    shape (n, n, 28, 28, 1), row-major like the grid points."""
+    points, extent = latent_grid(codes, n=n)
+    return np.asarray(decode(points)).reshape(n, n, 28, 28, 1), extent
+
+
+def grid_scores(grid, classifier) -> tuple:
+    """`(completeness, continuity)` of a decoded latent grid of shape (n, n, 28, 28, 1)."""
+    grid = np.asarray(grid)
+    return completeness(grid.reshape(-1, 28, 28, 1), classifier), continuity(grid)
 
 
 def completeness(images, classifier, threshold: float = 0.9, batch_size: int = 512) -> float:
@@ -171,34 +177,6 @@ def compression_ratio(k: int, bytes_per_number: int = 4, image_bytes: int = 28 *
     8-bit image (784 bytes)."""
     k = check_positive_int(k, "k")
     return image_bytes / (k * check_positive_int(bytes_per_number, "bytes_per_number"))
-
-
-CLASSICAL_FILTERS = ("gaussian", "median")
-
-
-def classical_denoise(x, method: str, size: float) -> np.ndarray:
-    """Filter each image: `gaussian` blur with standard deviation `size` pixels, or a `median`
-    filter over a `size`×`size` window (the classical baselines of lesson 03)."""
-    from scipy import ndimage
-
-    x = check_images(x, "x")
-    if method == "gaussian":
-        out = ndimage.gaussian_filter(x, sigma=(0, size, size, 0))
-    elif method == "median":
-        out = ndimage.median_filter(x, size=(1, int(size), int(size), 1))
-    else:
-        raise ValueError(f"method must be one of {CLASSICAL_FILTERS}, got {method!r}")
-    return np.clip(out, 0.0, 1.0).astype(np.float32)
-
-
-def best_classical_denoiser(noisy, clean,
-                            settings=(("gaussian", 0.5), ("gaussian", 0.75), ("gaussian", 1.0),
-                                      ("gaussian", 1.5), ("median", 3), ("median", 5))):
-    """Try each (method, size) on `noisy` images and return `(method, size, psnr_db)` of the
-    one that best restores `clean` (tune on training images, then apply to test images)."""
-    scores = [(method, size, psnr(clean, classical_denoise(noisy, method, size)))
-              for method, size in settings]
-    return max(scores, key=lambda item: item[2])
 
 
 def nearest_images(images, reference, batch_size: int = 256):

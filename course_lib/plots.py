@@ -1,4 +1,7 @@
-"""Figures the lessons share: image grids, latent scatters, decoded mosaics and training curves."""
+"""Figures the lessons share: image grids, latent scatters, decoded mosaics and training curves,
+and the image files (PNG grids, GIFs) that training callbacks write."""
+
+from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -116,3 +119,31 @@ def bottleneck_sweep(ks, ae_mse, pca_mse, ratios, ax=None):
         ax.annotate(f"{ratio:.3g}×", (k, mse), textcoords="offset points", xytext=(0, -14),
                     ha="center", fontsize=8)
     return ax
+
+
+def save_grid_png(images, path, ncols: int = 8, scale: int = 2) -> Path:
+    """Write images in [0, 1] of shape (n, 28, 28, 1) as one grayscale PNG grid."""
+    from PIL import Image
+
+    canvas = np.clip(tile(images, ncols), 0.0, 1.0)
+    picture = Image.fromarray(np.round(canvas * 255).astype(np.uint8))
+    picture = picture.resize((picture.width * scale, picture.height * scale), Image.NEAREST)
+    picture.save(path)
+    return Path(path)
+
+
+def write_gif(frames, path, frame_ms: int = 300) -> Path:
+    """Assemble PNG files into a looping GIF (the last frame held three times as long)."""
+    frames = [_read_image(f) for f in frames]
+    if not frames:
+        raise ValueError(f"no frames to assemble into {path}; train for at least one epoch")
+    durations = [frame_ms] * (len(frames) - 1) + [3 * frame_ms]
+    frames[0].save(path, save_all=True, append_images=frames[1:], duration=durations, loop=0)
+    return Path(path)
+
+
+def _read_image(path):
+    from PIL import Image
+
+    with Image.open(path) as picture:
+        return picture.copy()

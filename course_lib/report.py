@@ -1,34 +1,39 @@
-"""Each lesson records its headline figures; `make course` collects them into one table."""
+"""Each lesson records its headline figures; `make course` collects them into one table.
+Benchmarks write their figures in the course's result format (`write_benchmark`)."""
 
 import json
 from pathlib import Path
 
-from .config import build_dir, fast_mode
+from .config import build_dir, fast_mode, machine_label, mode, repo_root
 
 
 def record(lesson: str, figures: dict) -> dict:
     """Write `build/results/<lesson>.json` with the figures (floats) and the mode they ran in."""
     clean = {key: float(value) for key, value in figures.items()}
-    payload = {"lesson": lesson, "mode": "fast" if fast_mode() else "default", "figures": clean}
+    payload = {"lesson": lesson, "mode": mode(), "figures": clean}
     (build_dir("results") / f"{lesson}.json").write_text(json.dumps(payload, indent=1))
     return clean
 
 
-def load_all() -> list:
-    """All recorded lessons, sorted by name."""
-    return [json.loads(p.read_text()) for p in sorted(build_dir("results").glob("*.json"))]
+def load_all(in_mode: str = None) -> list:
+    """All recorded lessons, sorted by name; with `in_mode`, only those recorded in that mode."""
+    payloads = [json.loads(p.read_text()) for p in sorted(build_dir("results").glob("*.json"))]
+    return [p for p in payloads if in_mode is None or p.get("mode") == in_mode]
+
+
+def results_dir() -> Path:
+    """Where benchmark results go: `benchmarks/results/` in default mode; `build/bench/` in
+    fast mode, so a smoke run never replaces real figures."""
+    return build_dir("bench") if fast_mode() else repo_root() / "benchmarks" / "results"
 
 
 def write_benchmark(name: str, figures: dict) -> Path:
     """Print and write a benchmark's figures in the course's result format (one flat JSON
-    object plus `mode` and `machine`). Default mode writes `benchmarks/results/<name>.json`;
-    fast mode writes `build/bench/<name>.json`, so a smoke run never replaces real figures."""
-    from .config import machine_label, repo_root
-
+    object plus `mode` and `machine`) to `results_dir()/<name>.json`."""
     payload = {key: float(value) for key, value in figures.items()}
-    payload["mode"] = "fast" if fast_mode() else "default"
+    payload["mode"] = mode()
     payload["machine"] = machine_label()
-    folder = build_dir("bench") if fast_mode() else repo_root() / "benchmarks" / "results"
+    folder = results_dir()
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{name}.json"
     path.write_text(json.dumps(payload, indent=1, sort_keys=True) + "\n")

@@ -16,6 +16,7 @@ import numpy as np
 
 from .config import seed_everything
 from .data import make_dataset
+from .plots import save_grid_png, write_gif
 from .validation import check_images, check_positive_int
 
 STATE = "state.json"
@@ -92,16 +93,6 @@ def build_for_training(model, sample) -> None:
         model.optimizer.build(model.trainable_variables)
 
 
-def per_replica(gradients) -> list:
-    """Gradients divided by the number of replicas: under a `tf.distribute` strategy each replica
-    sees 1/N of the global batch and Keras sums the replicas' gradients, so this gives the
-    gradient of the global-batch mean (unchanged on one device). Custom `train_step`s use it."""
-    import tensorflow as tf
-
-    n = tf.distribute.get_strategy().num_replicas_in_sync
-    return [g if g is None or n == 1 else g / n for g in gradients]
-
-
 def seed_states(model) -> list:
     """The state variables of every `SeedGenerator` the model tracks, in a fixed order."""
     return [v for v in model.variables if "seed_generator_state" in v.path]
@@ -119,6 +110,12 @@ def _prepare(workdir: Path) -> Path:
             f"expected a folder this process can create files in. Pick another workdir."
         ) from err
     return workdir
+
+
+def is_finished(workdir) -> bool:
+    """True when `workdir` holds a run whose checkpoint has all the epochs it was asked for."""
+    state = _read_state(Path(workdir))
+    return state["epoch"] > 0 and state["epoch"] >= state.get("epochs", 0)
 
 
 def _read_state(workdir: Path) -> dict:
@@ -229,35 +226,3 @@ class EpochScore(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         if logs is not None:
             logs[self.name] = float(self.score_fn(self.model))
-
-
-def save_grid_png(images, path, ncols: int = 8, scale: int = 2) -> Path:
-    """Write images in [0, 1] of shape (n, 28, 28, 1) as one grayscale PNG grid."""
-    from PIL import Image
-
-    from .plots import tile
-
-    canvas = np.clip(tile(images, ncols), 0.0, 1.0)
-    picture = Image.fromarray(np.round(canvas * 255).astype(np.uint8))
-    picture = picture.resize((picture.width * scale, picture.height * scale), Image.NEAREST)
-    picture.save(path)
-    return Path(path)
-
-
-def write_gif(frames, path, frame_ms: int = 300) -> Path:
-    """Assemble PNG files into a looping GIF (the last frame held three times as long)."""
-    from PIL import Image
-
-    frames = [_read_image(f) for f in frames]
-    if not frames:
-        raise ValueError(f"no frames to assemble into {path}; train for at least one epoch")
-    durations = [frame_ms] * (len(frames) - 1) + [3 * frame_ms]
-    frames[0].save(path, save_all=True, append_images=frames[1:], duration=durations, loop=0)
-    return Path(path)
-
-
-def _read_image(path):
-    from PIL import Image
-
-    with Image.open(path) as picture:
-        return picture.copy()

@@ -16,6 +16,7 @@ import keras
 import numpy as np
 
 from course_lib.config import seed_everything
+from course_lib.models.autoencoder import DenoisingAutoencoder
 from course_lib.models.gan import GAN
 from course_lib.models.vae import VAE
 
@@ -36,6 +37,20 @@ def vae_epoch(initial, strategy):
     start = model.get_weights()
     history = model.fit(X, batch_size=16, epochs=1, shuffle=False, verbose=0).history
     return start, model.get_weights(), history["loss"][-1]
+
+
+def denoiser_epoch(initial, strategy):
+    """Weights after one SGD epoch of a denoiser whose noise level is 0, so that every replica
+    sees exactly the single-device batch halves."""
+    with strategy.scope():
+        model = DenoisingAutoencoder(2, filters=(4, 8), corruption="gaussian", level=0.0, seed=0)
+        model.compile(optimizer=keras.optimizers.SGD(1e-2))
+    model(X[:1])
+    if initial is not None:
+        model.set_weights(initial)
+    start = model.get_weights()
+    model.fit(X, batch_size=16, epochs=1, shuffle=False, verbose=0)
+    return start, model.get_weights()
 
 
 def gan_step(initial, strategy):
@@ -61,8 +76,13 @@ if __name__ == "__main__":
     _, mirrored_weights, mirrored_loss = vae_epoch(start, mirrored)
     weight_error = max(float(np.max(np.abs(a - b))) for a, b in zip(single_weights, mirrored_weights))
     change = max(float(np.max(np.abs(a - b))) for a, b in zip(single_weights, start))
+    start, dae_single = denoiser_epoch(None, single)
+    _, dae_mirrored = denoiser_epoch(start, mirrored)
+    dae_error = max(float(np.max(np.abs(a - b))) for a, b in zip(dae_single, dae_mirrored))
+    dae_change = max(float(np.max(np.abs(a - b))) for a, b in zip(dae_single, start))
     start, single_steps = gan_step(None, single)
     _, mirrored_steps = gan_step(start, mirrored)
     print(json.dumps({"replicas": mirrored.num_replicas_in_sync, "vae_loss": [single_loss, mirrored_loss],
                       "vae_max_weight_difference": weight_error, "vae_max_weight_change": change,
+                      "dae_max_weight_difference": dae_error, "dae_max_weight_change": dae_change,
                       "gan_update_norms": {"single": single_steps, "mirrored": mirrored_steps}}))

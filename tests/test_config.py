@@ -5,11 +5,21 @@ from course_lib import config
 
 
 @pytest.mark.parametrize("value, expected", [("1", True), ("true", True), ("yes", True),
-                                             ("0", False), ("", False), ("no", False)])
+                                             ("On", True), ("0", False), ("", False),
+                                             ("no", False), ("false", False), ("off", False)])
 def test_fast_mode_reads_the_environment(monkeypatch, value, expected):
     monkeypatch.setenv("COURSE_FAST", value)
     assert config.fast_mode() is expected
+    assert config.mode() == ("fast" if expected else "default")
     assert config.by_mode("full", "fast") == ("fast" if expected else "full")
+
+
+def test_build_root_follows_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("COURSE_BUILD_DIR", str(tmp_path / "b"))
+    assert config.build_root() == tmp_path / "b"
+    assert config.build_dir("x", "y") == tmp_path / "b" / "x" / "y" and (tmp_path / "b" / "x" / "y").is_dir()
+    monkeypatch.delenv("COURSE_BUILD_DIR")
+    assert config.build_root() == config.repo_root() / "build"
 
 
 def test_seed_everything_gives_the_same_numbers_twice():

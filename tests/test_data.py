@@ -1,7 +1,6 @@
 import gzip
 import hashlib
 import shutil
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -94,21 +93,10 @@ def test_missing_everywhere_gives_a_clear_message(tmp_path, monkeypatch):
     def offline():
         raise OSError("no network")
 
-    monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path))
-    monkeypatch.setattr(keras.datasets.fashion_mnist, "load_data", offline)
+    monkeypatch.setattr(data, "candidate_dirs", lambda name: [tmp_path / name])
+    monkeypatch.setattr(keras.datasets.mnist, "load_data", offline)
     with pytest.raises(data.DataError, match="no local copy found.*no network.*COURSE_DATA_DIR"):
-        data.load_fashion_mnist()
-
-
-def test_fashion_mnist_from_course_data_dir(tmp_path, monkeypatch):
-    source = Path("/usr/share/datasets/fashion-mnist")
-    shared = repo_root().parent / "shared" / "data" / "fashion-mnist"
-    folder = next((p for p in (shared, source) if (p / "t10k-labels-idx1-ubyte.gz").exists()), None)
-    if folder is None:
-        pytest.skip("no Fashion-MNIST copy on this machine")
-    monkeypatch.setenv("COURSE_DATA_DIR", str(folder.parent))
-    _, (xt, yt) = data.load_fashion_mnist(n_test=50)
-    assert xt.shape == (50, 28, 28, 1) and yt.max() <= 9
+        data.load_mnist()
 
 
 def test_not_an_idx_file(tmp_path):

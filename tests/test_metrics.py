@@ -35,30 +35,6 @@ def test_psnr_matches_formula_and_caps_identical_images():
     assert metrics.psnr(a, a) == metrics.PSNR_CAP_DB == 100.0
 
 
-def low_rank_images(n, seed):
-    """Images near a 6-D subspace, so the top principal directions are well separated."""
-    rng = np.random.default_rng(seed)
-    basis = np.random.default_rng(99).random((6, 784)) * np.arange(6, 0, -1)[:, None]
-    flat = rng.random((n, 6)) @ basis / 25 + 0.01 * rng.random((n, 784))
-    return flat.reshape(n, 28, 28, 1).astype(np.float32)
-
-
-def test_pca_reconstruct_matches_numpy_svd():
-    train, test = low_rank_images(60, 0), low_rank_images(10, 1)
-    flat = train.reshape(60, -1)
-    mean = flat.mean(0)
-    _, _, vt = np.linalg.svd(flat - mean, full_matrices=False)
-    expected = ((test.reshape(10, -1) - mean) @ vt[:5].T @ vt[:5] + mean).reshape(test.shape)
-    np.testing.assert_allclose(metrics.pca_reconstruct(train, test, 5), expected, atol=1e-4)
-
-
-def test_pca_error_falls_with_k():
-    train, test = images(80), images(20, seed=1)
-    errors = [metrics.mse_per_pixel(test, np.clip(metrics.pca_reconstruct(train, test, k), 0, 1))
-              for k in (1, 8, 40)]
-    assert errors[0] > errors[1] > errors[2]
-
-
 def test_compression_ratio():
     assert metrics.compression_ratio(2) == 98.0
     assert metrics.compression_ratio(64) == pytest.approx(784 / 256)
@@ -106,6 +82,19 @@ def test_noise_decoder_scores_near_zero_completeness():
     assert metrics.completeness(np.repeat(template, 5, axis=0), classifier) == 1.0
 
 
+def test_decode_latent_grid_and_grid_scores_match_the_parts():
+    codes = np.random.default_rng(0).normal(size=(200, 2))
+    points, extent = metrics.latent_grid(codes, n=4)
+    decode = lambda z: np.clip(np.repeat(z[:, :1], 784, axis=1) / 10 + 0.5, 0, 1).reshape(-1, 28, 28, 1)
+    grid, same_extent = metrics.decode_latent_grid(codes, decode, n=4)
+    assert grid.shape == (4, 4, 28, 28, 1) and same_extent == extent
+    np.testing.assert_array_equal(grid.reshape(-1, 28, 28, 1), decode(points))
+    classifier = Softmax(lambda x: np.where(x.mean(axis=(1, 2, 3))[:, None] > 0.5, np.eye(2)[0], 0.5))
+    assert metrics.grid_scores(grid, classifier) == (
+        metrics.completeness(decode(points), classifier), metrics.continuity(grid))
+    assert metrics.grid_scores(grid, classifier)[0] == 0.5  # the right half of the grid is bright
+
+
 def test_completeness_counts_the_threshold_itself():
     fixed = np.array([[0.9, 0.1], [0.89, 0.11], [0.5, 0.5], [1.0, 0.0]])
     assert metrics.completeness(images(4), Softmax(lambda x: fixed)) == 0.5
@@ -117,18 +106,6 @@ def test_mse_per_image_scores_anomalies_higher_and_auroc():
     normal, odd = metrics.mse_per_image(a, close), metrics.mse_per_image(a, far)
     assert metrics.auroc(odd, normal) == 1.0
     assert metrics.auroc(normal, odd) == 0.0
-
-
-def test_classical_denoise_helps_and_best_setting_is_reported():
-    clean = np.zeros((10, 28, 28, 1), np.float32)
-    clean[:, 8:20, 8:20] = 1.0
-    noisy = np.clip(clean + 0.4 * np.random.default_rng(0).standard_normal(clean.shape), 0, 1)
-    noisy = noisy.astype(np.float32)
-    method, size, score = metrics.best_classical_denoiser(noisy, clean)
-    assert (method, size) in [("gaussian", 0.5), ("gaussian", 0.75), ("gaussian", 1.0),
-                              ("gaussian", 1.5), ("median", 3), ("median", 5)]
-    assert score == pytest.approx(metrics.psnr(clean, metrics.classical_denoise(noisy, method, size)))
-    assert score > metrics.psnr(clean, noisy) + 3
 
 
 @pytest.mark.parametrize("fn", [metrics.mse_per_pixel, metrics.psnr, metrics.mse_per_image])
@@ -143,13 +120,11 @@ def test_pairwise_metrics_reject_bad_inputs(fn):
 
 
 @pytest.mark.parametrize("call, message", [
-    (lambda: metrics.pca_reconstruct(images(5), images(2), 0), "k must be"),
     (lambda: metrics.compression_ratio(0), "k must be"),
     (lambda: metrics.latent_grid(np.zeros((10, 3))), "expected \\(n, 2\\)"),
     (lambda: metrics.continuity(np.zeros((1, 5, 28, 28, 1))), "at least 2 rows"),
     (lambda: metrics.continuity(np.zeros((25, 28, 28, 1))), "rows, cols"),
     (lambda: metrics.completeness(np.zeros((28, 28, 1)), None), "single image"),
-    (lambda: metrics.classical_denoise(images(1), "bilateral", 3), "method"),
     (lambda: metrics.auroc([], [1.0]), "non-empty"),
 ])
 def test_clear_errors(call, message):

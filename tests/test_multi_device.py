@@ -1,7 +1,7 @@
 """The VAE and the GAN under `MirroredStrategy` over 2 logical CPUs (in a fresh process, see
 tests/multi_device_worker.py): the global batch is split and the gradients scaled per replica,
 so one strategy epoch matches one single-device epoch. Without the scaling in
-`course_lib.training.per_replica` the updates would be twice as large."""
+`course_lib.models.steps.per_replica` the updates would be twice as large."""
 
 import json
 import subprocess
@@ -26,6 +26,11 @@ def test_vae_epoch_under_the_strategy_matches_one_device(summary):
     assert abs(single - mirrored) <= 1e-5 * abs(single)
     assert summary["vae_max_weight_change"] > 0.05  # the epoch did move the weights
     assert summary["vae_max_weight_difference"] < 1e-5
+
+
+def test_denoiser_epoch_under_the_strategy_matches_one_device(summary):
+    assert summary["dae_max_weight_change"] > 1e-3  # the epoch did move the weights
+    assert summary["dae_max_weight_difference"] < 1e-5
 
 
 def test_gan_updates_under_the_strategy_have_the_single_device_size(summary):

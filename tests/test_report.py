@@ -9,7 +9,8 @@ def test_record_and_load_all(monkeypatch, scratch_build_dir):
     assert figures == {"accuracy": 0.5, "count": 3.0}
     saved = json.loads((scratch_build_dir / "results" / "lesson09.json").read_text())
     assert saved == {"lesson": "lesson09", "mode": "fast", "figures": figures}
-    assert report.load_all() == [saved]
+    assert report.load_all() == report.load_all("fast") == [saved]
+    assert report.load_all("default") == []
 
 
 def test_benchmark_in_fast_mode_never_touches_committed_results(monkeypatch, scratch_build_dir, capsys):

@@ -166,8 +166,8 @@ def test_make_figures_copies_only_a_finished_lesson06_gif(tmp_path):
     run = config.checkpoint_dir("lesson06_dcgan")
     (run / "progress").mkdir()
     (run / "progress" / "progress.gif").write_bytes(b"GIF89a")
-    (run / "state.json").write_text(json.dumps({"epoch": 3, "epochs": 8}))
-    with pytest.raises(figures.Missing, match="unfinished run"):
+    (run / "state.json").write_text(json.dumps({"epoch": 3, "epochs": 8, "history": {}}))
+    with pytest.raises(figures.Missing, match="no finished run"):
         figures.dcgan_progress(tmp_path)
-    (run / "state.json").write_text(json.dumps({"epoch": 8, "epochs": 8}))
+    (run / "state.json").write_text(json.dumps({"epoch": 8, "epochs": 8, "history": {}}))
     assert figures.dcgan_progress(tmp_path).read_bytes() == b"GIF89a"

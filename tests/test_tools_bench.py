@@ -50,6 +50,7 @@ def test_summary_only_writes_figures_anchors_runs_and_machine(bench, results):
     assert "01_x: 812 MiB" in text
     assert "default mode: not measured" in text
     assert "Test CPU, 2 cores; GPU: none; TensorFlow 9.9" in text
+    assert "## Measurement history" in text and "DCGAN generator widths" in text
 
 
 def test_missing_results_are_named_not_invented(bench, tmp_path):

@@ -16,7 +16,6 @@ with a message naming the benchmark to run; the exit status is 1 when any was sk
 """
 
 import argparse
-import json
 import shutil
 import sys
 import warnings
@@ -29,9 +28,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from course_lib import config, data, plots, training  # noqa: E402
+from course_lib import baselines, config, data, plots, recipes, report, training  # noqa: E402
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = config.repo_root()
 N_SHOW = 10
 
 
@@ -41,46 +40,43 @@ class Missing(Exception):
 
 def require_result(benchmark):
     """Refuse models of a benchmark whose run has not finished (it writes its JSON last)."""
-    results = config.build_dir("bench") if config.fast_mode() else ROOT / "benchmarks" / "results"
-    if not (results / f"{benchmark}.json").is_file():
-        raise Missing(f"`python benchmarks/{benchmark}.py` has not finished here "
-                      f"(no {results / benchmark}.json)")
+    path = report.results_dir() / f"{benchmark}.json"
+    if not path.is_file():
+        raise Missing(f"`python benchmarks/{benchmark}.py` has not finished here (no {path})")
 
 
-def restore(model, name, benchmark):
-    """Load the finished checkpoint `name` into `model` (built and compiled here)."""
+def require_finished(name, how):
+    """The checkpoint folder of the finished run `name`; `how` says what trains it."""
+    workdir = config.checkpoint_dir(name)
+    if not training.is_finished(workdir):
+        raise Missing(f"{workdir} holds no finished run: {how}")
+    return workdir
+
+
+def lesson_model(recipe, benchmark, *args):
+    """A lesson model from its recipe, only when its benchmark has trained it."""
+    require_result(benchmark)
+    try:
+        return recipe(*args, require_trained=True)
+    except recipes.NotTrainedError as why:
+        raise Missing(f"{why} (`python benchmarks/{benchmark}.py`)") from None
+
+
+def vae(latent_dim):
+    """The benchmark's VAE with `latent_dim` latent dimensions (weights only)."""
     import keras
 
-    require_result(benchmark)
-    workdir = config.checkpoint_dir(name)
-    state_path = workdir / training.STATE
-    if not state_path.is_file():
-        raise Missing(f"no checkpoint {workdir}: run `python benchmarks/{benchmark}.py`")
-    state = json.loads(state_path.read_text())
-    if state["epoch"] < state["epochs"]:
-        raise Missing(f"{workdir} holds an unfinished run ({state['epoch']}/{state['epochs']} "
-                      f"epochs): let `python benchmarks/{benchmark}.py` finish")
+    from course_lib.models.vae import VAE
+
+    require_result("vae")
+    workdir = require_finished(recipes.vae_benchmark_run(latent_dim), "run `python benchmarks/vae.py`")
+    model = VAE(latent_dim=latent_dim, seed=0)
     model.compile(optimizer=keras.optimizers.Adam())
     training.build_for_training(model, np.zeros((1, 28, 28, 1), "float32"))
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*_operations_by_depth.*")
-        # the lessons used a learning-rate schedule: only the weights matter here
-        warnings.filterwarnings("ignore", message="Skipping variable loading for optimizer")
         model.load_weights(workdir / training.WEIGHTS)
     return model
-
-
-def autoencoder(k):
-    from course_lib.models.autoencoder import Autoencoder, lesson_plan
-
-    return restore(Autoencoder(latent_dim=k, filters=lesson_plan()["filters"]),
-                   f"lesson02_ae_k{k}", "autoencoders")
-
-
-def vae(k):
-    from course_lib.models.vae import VAE
-
-    return restore(VAE(latent_dim=k, seed=0), f"bench_vae_z{k}", "vae")
 
 
 def save(fig, path):
@@ -90,26 +86,18 @@ def save(fig, path):
 
 
 def reconstructions_vs_pca(x_train, x_test, out):
-    from sklearn.decomposition import PCA
-
-    model = autoencoder(32)
+    model = lesson_model(recipes.lesson_autoencoder, "autoencoders", 32, x_train)
     show = x_test[:N_SHOW]
-    pca = PCA(32, random_state=0).fit(x_train[:10000].reshape(-1, 784))
-    pca_rec = pca.inverse_transform(pca.transform(show.reshape(-1, 784))).reshape(show.shape)
+    pca_rec = baselines.pca_reconstruct(x_train[:10000], show, 32)
     rows = np.concatenate([show, np.clip(pca_rec, 0, 1), model.predict(show, verbose=0)])
     fig = plots.image_grid(rows, ncols=N_SHOW,
                            row_labels=["test digit", "PCA, k = 32", "autoencoder, k = 32"])
     return save(fig, out / "reconstructions_vs_pca.png")
 
 
-def denoising_grid(x_test, out):
-    from course_lib.models.autoencoder import DenoisingAutoencoder, lesson_plan
-
-    plan = lesson_plan()
-    sigma = plan["sigma"]
-    model = restore(DenoisingAutoencoder(latent_dim=plan["dae_k"], filters=plan["filters"],
-                                         corruption="gaussian", level=sigma, seed=0),
-                    f"lesson03_dae_sigma{sigma}", "autoencoders")
+def denoising_grid(x_train, x_test, out):
+    sigma = recipes.lesson_plan()["sigma"]
+    model, _ = lesson_model(recipes.lesson_denoiser, "autoencoders", x_train)
     clean = x_test[:N_SHOW]
     noisy = data.add_noise(clean, sigma, seed=1)
     rows = np.concatenate([clean, noisy, model.predict(noisy, verbose=0)])
@@ -118,8 +106,8 @@ def denoising_grid(x_test, out):
     return save(fig, out / "denoising_grid.png")
 
 
-def latent_spaces(x_test, y_test, out):
-    ae, model = autoencoder(2), vae(2)
+def latent_spaces(x_train, x_test, y_test, out):
+    ae, model = lesson_model(recipes.lesson_autoencoder, "autoencoders", 2, x_train), vae(2)
     fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4.5))
     plots.latent_scatter(ae.encode(x_test), y_test, ax=left, title="autoencoder, 2-D code")
     plots.latent_scatter(model.encode(x_test)[0], y_test, ax=right, title="VAE, 2-D posterior mean")
@@ -142,14 +130,7 @@ def vae_attribute_row(x_test, out):
 
 def dcgan_progress(out):
     """Lesson 06's progress GIF: its 8-epoch default run, longer than the benchmark's."""
-    workdir = config.checkpoint_dir("lesson06_dcgan")
-    state_path = workdir / training.STATE
-    if not state_path.is_file():
-        raise Missing(f"no {workdir}: run notebooks/06_dcgan.ipynb in default mode")
-    state = json.loads(state_path.read_text())
-    if state["epoch"] < state["epochs"]:
-        raise Missing(f"{workdir} holds an unfinished run ({state['epoch']}/{state['epochs']} "
-                      "epochs): run notebooks/06_dcgan.ipynb again to finish it")
+    workdir = require_finished(recipes.DCGAN_RUN, "run notebooks/06_dcgan.ipynb to the end")
     return Path(shutil.copyfile(workdir / "progress" / "progress.gif", out / "dcgan_progress.gif"))
 
 
@@ -160,10 +141,11 @@ def main(argv=None) -> int:
     if config.fast_mode():
         print("note: COURSE_FAST is set, so the fast-mode checkpoints are used")
     out.mkdir(parents=True, exist_ok=True)
-    (x_train, _), (x_test, y_test) = data.load_mnist(n_train=10000, n_test=None)
+    plan = recipes.lesson_plan()
+    (x_train, _), (x_test, y_test) = data.load_mnist(plan["n_train"], n_test=None)
     makers = {"reconstructions vs PCA": lambda: reconstructions_vs_pca(x_train, x_test, out),
-              "denoising grid": lambda: denoising_grid(x_test, out),
-              "AE vs VAE latent spaces": lambda: latent_spaces(x_test, y_test, out),
+              "denoising grid": lambda: denoising_grid(x_train, x_test, out),
+              "AE vs VAE latent spaces": lambda: latent_spaces(x_train, x_test, y_test, out),
               "VAE attribute row": lambda: vae_attribute_row(x_test, out),
               "DCGAN progress GIF": lambda: dcgan_progress(out)}
     skipped = 0

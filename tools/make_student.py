@@ -14,7 +14,9 @@ from pathlib import Path
 import nbformat
 from nbgrader.preprocessors import ClearHiddenTests, ClearOutput, ClearSolutions
 
-ROOT = Path(__file__).resolve().parent.parent
+from course_lib import config
+
+ROOT = config.repo_root()
 GENERATED_MARK = "course_student_version"
 
 

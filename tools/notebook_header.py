@@ -11,7 +11,9 @@ from pathlib import Path
 
 import nbformat
 
-ROOT = Path(__file__).resolve().parent.parent
+from course_lib import config
+
+ROOT = config.repo_root()
 BADGE_TAG = "course-badge"
 SETUP_TAG = "course-setup"
 

@@ -26,8 +26,9 @@ import time
 from importlib import metadata
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "benchmarks" / "results"
+from course_lib import config, report
+
+ROOT = config.repo_root()
 RUNS = "runs.json"
 MIB = 1024 * 1024
 
@@ -121,8 +122,7 @@ def run_all(names, results: Path) -> list:
             raise SystemExit(f"unknown benchmark(s) {unknown}; expected some of {sorted(known)}")
         scripts = [known[n] for n in names]
     results.mkdir(parents=True, exist_ok=True)
-    log_dir = ROOT / "build" / "bench-logs"
-    log_dir.mkdir(parents=True, exist_ok=True)
+    log_dir = config.build_dir("bench-logs")
     runs = read_json(results / RUNS) or {"benchmarks": {}}
     print(f"Running {len(scripts)} benchmarks")
     for script in scripts:
@@ -145,7 +145,7 @@ def notebook_memory(results: Path, folder: Path = ROOT / "notebooks", only=()) -
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
 
-    mode = "fast" if os.environ.get("COURSE_FAST", "") not in ("", "0") else "default"
+    mode = config.mode()
     target = results / f"notebook_memory_{mode}.json"
     notebooks = [p for p in sorted(folder.glob("[0-9][0-9]_*.ipynb"))
                  if not only or p.stem.startswith(tuple(only))]
@@ -287,6 +287,14 @@ def scaling_section(results: Path) -> list:
     return lines + [f"- `{k}` = {fmt(payload[k])} s" for k in rows]
 
 
+HISTORY = ROOT / "benchmarks" / "results" / "history.md"
+
+
+def history_section() -> list:
+    """The hand-written history of measured decisions (`benchmarks/results/history.md`)."""
+    return ["", "## Measurement history", "", HISTORY.read_text().strip()]
+
+
 def summary(results: Path, now: str = None) -> str:
     """The whole summary.md text from the JSON files in `results`."""
     runs = read_json(results / RUNS) or {}
@@ -301,7 +309,7 @@ def summary(results: Path, now: str = None) -> str:
              f"Written by `tools/run_benchmarks.py`{' on ' + now if now else ''}; every number "
              "comes from a JSON file in this folder."]
     lines += lesson_sections(results) + throughput_section(results) + scaling_section(results)
-    lines += runs_section(results) + memory_section(results)
+    lines += runs_section(results) + memory_section(results) + history_section()
     return "\n".join(lines) + "\n"
 
 
@@ -314,8 +322,11 @@ def main(argv=None) -> int:
                         help="only rebuild summary.md from the JSON files")
     parser.add_argument("--notebook-memory", action="store_true",
                         help="run every notebook (not the benchmarks), record its peak memory")
-    parser.add_argument("--results", type=Path, default=RESULTS, help="results folder")
+    parser.add_argument("--results", type=Path, default=None,
+                        help="results folder (default: benchmarks/results/, or build/bench/ in "
+                             "fast mode)")
     args = parser.parse_args(argv)
+    args.results = args.results or report.results_dir()
     failed = []
     if args.notebook_memory:
         notebook_memory(args.results, only=args.benchmarks)
@@ -327,7 +338,7 @@ def main(argv=None) -> int:
     target.write_text(summary(args.results, time.strftime("%Y-%m-%d")))
     print(f"wrote {target}")
     if failed:
-        print(f"failed: {', '.join(failed)} (logs in build/bench-logs/)")
+        print(f"failed: {', '.join(failed)} (logs in {config.build_dir('bench-logs')})")
     return 1 if failed else 0
 
 

@@ -6,8 +6,6 @@ Ends with a table of each lesson's recorded headline figures, its wall time and 
 """
 
 import argparse
-import json
-import os
 import sys
 import time
 from pathlib import Path
@@ -17,8 +15,9 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 from nbconvert import HTMLExporter
 
-ROOT = Path(__file__).resolve().parent.parent
-BUILD = Path(os.environ.get("COURSE_BUILD_DIR", ROOT / "build"))
+from course_lib import config, report
+
+ROOT = config.repo_root()
 CELL_TIMEOUT_S = 3600
 
 
@@ -34,8 +33,7 @@ def run(path: Path) -> tuple:
     except CellExecutionError as err:
         error = str(err).strip().splitlines()[-1]
     seconds = time.perf_counter() - start
-    html_dir = BUILD / "html"
-    html_dir.mkdir(parents=True, exist_ok=True)
+    html_dir = config.build_dir("html")
     html, _ = HTMLExporter().from_notebook_node(nb)
     target = html_dir / f"{path.stem}.html"
     target.write_text(html, encoding="utf-8")
@@ -47,20 +45,10 @@ FAST_CAPTION = ("Fast mode is a smoke run: it trains on small subsets for second
                 "README's Results.")
 
 
-def recorded_figures(mode: str) -> dict:
-    """Lesson name → figures, from the files `course_lib.report.record` wrote in `mode`."""
-    results = {}
-    for file in sorted((BUILD / "results").glob("*.json")):
-        payload = json.loads(file.read_text())
-        if payload.get("mode") == mode:
-            results[payload["lesson"]] = payload["figures"]
-    return results
-
-
 def summary(rows: list, mode: str) -> str:
     """The results table: per notebook its wall time, status and the figures it recorded in
     `mode` (a file left by a run in the other mode is not shown)."""
-    figures = recorded_figures(mode)
+    figures = {payload["lesson"]: payload["figures"] for payload in report.load_all(mode)}
     lines = ["| notebook | wall time | status | headline figures |", "|---|---|---|---|"]
     for path, seconds, _, error in rows:
         lesson = "lesson" + path.name[:2]
@@ -82,8 +70,9 @@ def main(argv: list) -> int:
         parser.error(f"no such notebook: {', '.join(missing)}")
     notebooks = ([p.resolve() for p in args.notebooks]
                  or sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")))
-    mode = "fast" if os.environ.get("COURSE_FAST", "") not in ("", "0") else "default"
-    print(f"Running {len(notebooks)} notebooks in {mode} mode; HTML goes to {BUILD / 'html'}", flush=True)
+    mode = config.mode()
+    print(f"Running {len(notebooks)} notebooks in {mode} mode; HTML goes to "
+          f"{config.build_dir('html')}", flush=True)
     rows = []
     total = time.perf_counter()
     for path in notebooks:
@@ -94,8 +83,9 @@ def main(argv: list) -> int:
     table = summary(rows, mode)
     print()
     print(table)
-    print(f"\nTotal {time.perf_counter() - total:.0f} s. Executed notebooks as HTML: {BUILD / 'html'}")
-    (BUILD / "course-summary.md").write_text(table + "\n")
+    print(f"\nTotal {time.perf_counter() - total:.0f} s. Executed notebooks as HTML: "
+          f"{config.build_dir('html')}")
+    (config.build_root() / "course-summary.md").write_text(table + "\n")
     return 0 if all(error is None for *_, error in rows) else 1
 
 

@@ -27,7 +27,7 @@ def compare(exercise: str, actual, expected, what: str = "result", rtol: float =
     `factors` maps a name to a number the answer may be off by (e.g. {"the batch size": 32}),
     so a sum-instead-of-mean mistake is called by its name.
     """
-    actual = _to_numpy(actual)
+    actual = as_array(actual)
     expected = np.asarray(expected, dtype=np.float64)
     if actual.shape != expected.shape:
         raise ExerciseError(f"{exercise}: {what} has shape {actual.shape}, expected {expected.shape}")
@@ -44,7 +44,8 @@ def compare(exercise: str, actual, expected, what: str = "result", rtol: float =
                 if np.isclose(ratio, r, rtol=1e-3):
                     raise ExerciseError(f"{exercise}: {what} is {word} {name} ({factor:g}) away "
                                         f"from the right answer: check how you reduce (sum or mean)")
-        raise ExerciseError(f"{exercise}: {what} is off by a constant factor of {ratio:.4g}")
+        if actual.size > 1:
+            raise ExerciseError(f"{exercise}: {what} is off by a constant factor of {ratio:.4g}")
     error = np.max(np.abs(actual - expected))
     raise ExerciseError(f"{exercise}: {what} is not right yet (largest difference {error:.3g} "
                         f"on a case with a known answer)")
@@ -55,7 +56,8 @@ def passed(exercise: str, n_cases: int) -> None:
     print(f"✓ {exercise}: correct on all {n_cases} test cases")
 
 
-def _to_numpy(value) -> np.ndarray:
+def as_array(value) -> np.ndarray:
+    """The learner's result (a NumPy array, a tensor or a number) as float64."""
     if hasattr(value, "numpy"):
         value = value.numpy()
     return np.asarray(value, dtype=np.float64)

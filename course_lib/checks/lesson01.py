@@ -4,14 +4,8 @@ import numpy as np
 from scipy import stats
 from scipy.special import softmax
 
-from .feedback import ExerciseError, compare, passed, run_learner
-
-LOG_2PI = np.log(2 * np.pi)
-
-
-def _as_array(value):
-    return np.asarray(value.numpy() if hasattr(value, "numpy") else value, np.float64)
-
+from ..metrics import LOG_2PI
+from .feedback import ExerciseError, as_array, compare, passed, run_learner
 
 def _density_case(n=5, d=4, seed=0):
     rng = np.random.default_rng(seed)
@@ -24,7 +18,7 @@ def gaussian_log_density(density_fn):
     name = "gaussian_log_density"
     cases = [_density_case(5, 4, 0), _density_case(3, 7, 1)]
     for x, mean, var in cases:
-        actual = _as_array(run_learner(name, density_fn, x.copy(), mean.copy(), var.copy()))
+        actual = as_array(run_learner(name, density_fn, x.copy(), mean.copy(), var.copy()))
         expected = stats.multivariate_normal(mean, np.diag(var)).logpdf(x)
         if actual.shape == x.shape:
             raise ExerciseError(f"{name}: returned one value per feature, shape {actual.shape}; "
@@ -60,7 +54,7 @@ def bayes_posterior(posterior_fn):
     cases = [rng.normal(0, 2, (4, 3)), rng.normal(-10_000, 5, (4, 3))]
     for log_lik in cases:
         with np.errstate(all="ignore"):
-            actual = _as_array(run_learner(name, posterior_fn, log_lik.copy(), log_prior.copy()))
+            actual = as_array(run_learner(name, posterior_fn, log_lik.copy(), log_prior.copy()))
         expected = softmax(log_lik + log_prior, axis=1)
         if actual.shape == expected.shape:
             _name_a_posterior_mistake(name, actual, expected, log_lik, log_prior)

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from .feedback import ExerciseError, compare, passed, run_learner
+from .feedback import ExerciseError, as_array, compare, passed, run_learner
 
 
 def _posterior_case(batch=3, latent_dim=4, seed=0):
@@ -12,16 +12,12 @@ def _posterior_case(batch=3, latent_dim=4, seed=0):
     return z_mean, z_log_var
 
 
-def _as_array(value):
-    return np.asarray(value.numpy() if hasattr(value, "numpy") else value, np.float64)
-
-
 def reparameterize(reparameterize_fn):
     """`reparameterize_fn(z_mean, z_log_var, epsilon)` must return z = μ + σ·ε, σ = exp(½ log σ²)."""
     name = "reparameterize"
     z_mean, z_log_var = _posterior_case()
     epsilon = np.random.default_rng(1).standard_normal(z_mean.shape).astype(np.float32)
-    actual = _as_array(run_learner(name, reparameterize_fn, z_mean, z_log_var, epsilon))
+    actual = as_array(run_learner(name, reparameterize_fn, z_mean, z_log_var, epsilon))
     mean, log_var, eps = (a.astype(np.float64) for a in (z_mean, z_log_var, epsilon))
     if actual.shape == mean.shape:
         mistakes = {
@@ -36,7 +32,7 @@ def reparameterize(reparameterize_fn):
             if np.allclose(actual, wrong, rtol=1e-4, atol=1e-5):
                 raise ExerciseError(f"{name}: {hint}")
     compare(name, actual, mean + np.exp(0.5 * log_var) * eps, what="z")
-    zero = _as_array(run_learner(name, reparameterize_fn, z_mean, z_log_var, 0 * epsilon))
+    zero = as_array(run_learner(name, reparameterize_fn, z_mean, z_log_var, 0 * epsilon))
     compare(name, zero, z_mean, what="z for ε = 0 (it should be μ)")
     passed(name, 2)
 
@@ -47,7 +43,7 @@ def vae_kl(kl_fn):
     name = "vae_kl"
     cases = [_posterior_case(3, 4, seed) for seed in (0, 1)]
     for z_mean, z_log_var in cases:
-        actual = _as_array(run_learner(name, kl_fn, z_mean, z_log_var))
+        actual = as_array(run_learner(name, kl_fn, z_mean, z_log_var))
         if actual.ndim == 0:
             raise ExerciseError(f"{name}: returned one number for the whole batch; return one KL "
                                 f"per image (shape ({len(z_mean)},)): the model averages over the "
@@ -58,7 +54,7 @@ def vae_kl(kl_fn):
                 factors={"the number of latent dimensions": z_mean.shape[1],
                          "2 (the ½ in front of the sum)": 2.0})
     zeros = np.zeros((2, 4), np.float32)
-    at_prior = _as_array(run_learner(name, kl_fn, zeros, zeros))
+    at_prior = as_array(run_learner(name, kl_fn, zeros, zeros))
     if not np.allclose(at_prior, 0.0, atol=1e-6):
         raise ExerciseError(f"{name}: when q(z|x) is the prior itself (μ = 0, log σ² = 0) the KL "
                             f"must be 0, got {at_prior.ravel()[:2]}")
@@ -73,7 +69,7 @@ def attribute_vector(vector_fn):
     codes = rng.normal(size=(40, 3)).astype(np.float32)
     has = np.arange(40) % 4 == 0
     codes[has] += np.array([1.5, -0.5, 0.0], np.float32)
-    actual = _as_array(run_learner(name, vector_fn, codes.copy(), has.copy()))
+    actual = as_array(run_learner(name, vector_fn, codes.copy(), has.copy()))
     with_mean, without_mean = codes[has].mean(0), codes[~has].mean(0)
     if actual.shape == (3,) and np.allclose(actual, with_mean - codes.mean(0), atol=1e-5):
         raise ExerciseError(f"{name}: you subtracted the mean of all codes; subtract the mean of "

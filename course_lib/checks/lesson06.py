@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from .feedback import ExerciseError, passed, run_learner
+from .feedback import ExerciseError, as_array, compare, passed, run_learner
 
 EPSILON = 1e-7  # cross-entropy on probabilities clips them to [ε, 1 − ε]
 
@@ -12,7 +12,7 @@ def _logits(n, seed):
 
 
 def _scalar(name, value):
-    value = np.asarray(value.numpy() if hasattr(value, "numpy") else value, np.float64)
+    value = as_array(value)
     if value.size != 1:
         raise ExerciseError(f"{name}: returned shape {value.shape}; return one number, the loss "
                             f"averaged over the batch")
@@ -53,9 +53,9 @@ def discriminator_loss(loss_fn):
                 _softplus(fake).mean(),
         }
         _name_mistake(name, actual, mistakes)
-        _compare(name, actual, _softplus(-real).mean() + _softplus(fake).mean(),
-                 {"2 (add the two averages instead of averaging them)": 2.0,
-                  "the batch size": len(real)})
+        compare(name, actual, _softplus(-real).mean() + _softplus(fake).mean(), what="the loss",
+                factors={"2 (add the two averages instead of averaging them)": 2.0,
+                         "the batch size": len(real)})
     passed(name, len(cases))
 
 
@@ -78,7 +78,8 @@ def generator_loss(loss_fn):
                 np.asarray(_as_probabilities(1.0, fake)),
         }
         _name_mistake(name, actual, mistakes)
-        _compare(name, actual, _softplus(-fake).mean(), {"the batch size": len(fake)})
+        compare(name, actual, _softplus(-fake).mean(), what="the loss",
+                factors={"the batch size": len(fake)})
     passed(name, len(cases))
 
 
@@ -86,18 +87,3 @@ def _name_mistake(name, actual, mistakes):
     for hint, wrong in mistakes.items():
         if np.any(np.isclose(actual, wrong, rtol=1e-4, atol=1e-5)):
             raise ExerciseError(f"{name}: {hint}")
-
-
-def _compare(name, actual, expected, factors):
-    """Accept a loss equal to `expected`; name a reduction mistake (a factor) if there is one."""
-    if not np.isfinite(actual):
-        raise ExerciseError(f"{name}: the loss is NaN or infinite")
-    if np.isclose(actual, expected, rtol=1e-4, atol=1e-5):
-        return
-    for what, factor in factors.items():
-        for ratio, word in ((factor, "times"), (1.0 / factor, "divided by")):
-            if np.isclose(actual, ratio * expected, rtol=1e-4):
-                raise ExerciseError(f"{name}: the loss is {word} {what} ({factor:g}) away from the "
-                                    f"right answer: check how you reduce (sum or mean)")
-    raise ExerciseError(f"{name}: the loss is not right yet (off by {abs(actual - expected):.3g} "
-                        f"on a case with a known answer)")

@@ -1,12 +1,13 @@
-"""Convolutional encoder/decoder builders (shared by the autoencoder and VAE lessons) and `Autoencoder`."""
+"""Convolutional encoder/decoder builders (shared by the autoencoder and VAE lessons), `Autoencoder`,
+and `DenoisingAutoencoder` with the corruptions it learns to undo."""
 
 import keras
 import numpy as np
+import tensorflow as tf
 from keras import layers, ops
 
-from ..config import by_mode, checkpoint_dir, seed_everything
-from ..training import cosine_adam, fit_resumable
 from ..validation import IMAGE_SHAPE, check_codes, check_images, check_positive_int
+from .steps import apply_gradients, track, unit_images
 
 
 def build_encoder(latent_dim: int, filters=(32, 64), variational: bool = False,
@@ -107,7 +108,7 @@ class DenoisingAutoencoder(Autoencoder):
     with the clean batch. `fit(x)` is enough, the clean images are their own targets.
 
     The noise comes from a `SeedGenerator` stored on the model, so each step draws new noise
-    and a seeded run is repeatable. `train_step` uses `tf.GradientTape` (TensorFlow backend).
+    and a seeded run is repeatable. `train_step` is written with the kit of `steps`.
     """
 
     def __init__(self, latent_dim: int = 32, filters=(32, 64), corruption: str = "gaussian",
@@ -134,95 +135,23 @@ class DenoisingAutoencoder(Autoencoder):
         """A freshly damaged copy of the batch `x`."""
         return corrupt(x, self.corruption, self.level, self.seed_generator)
 
-    def _scores(self, clean, x_hat):
-        loss = ops.mean(keras.losses.binary_crossentropy(clean, x_hat))
-        return loss, ops.mean(ops.square(clean - x_hat))
+    def scores(self, clean, x_hat) -> dict:
+        """The loss (binary cross-entropy against the clean batch) and the MSE."""
+        return {"loss": ops.mean(keras.losses.binary_crossentropy(clean, x_hat)),
+                "mse": ops.mean(ops.square(clean - x_hat))}
 
     def train_step(self, data):
-        import tensorflow as tf
-
-        clean = _clean_images(data)
+        clean = unit_images(data, "DenoisingAutoencoder")
         damaged = self.corrupt(clean)
         with tf.GradientTape() as tape:
-            loss, mse = self._scores(clean, self(damaged, training=True))
-        grads = tape.gradient(loss, self.trainable_weights)
-        self.optimizer.apply_gradients(zip(grads, self.trainable_weights))
-        return self._update_metrics(loss, mse)
+            scores = self.scores(clean, self(damaged, training=True))
+        apply_gradients(self.optimizer, tape, scores["loss"], self.trainable_weights)
+        return track(self.metrics, scores)
 
     def test_step(self, data):
-        clean = _clean_images(data)
-        loss, mse = self._scores(clean, self(self.corrupt(clean), training=False))
-        return self._update_metrics(loss, mse)
-
-    def _update_metrics(self, loss, mse):
-        self.loss_tracker.update_state(loss)
-        self.mse_tracker.update_state(mse)
-        return {m.name: m.result() for m in self.metrics}
+        clean = unit_images(data, "DenoisingAutoencoder")
+        return track(self.metrics, self.scores(clean, self(self.corrupt(clean), training=False)))
 
     def get_config(self):
         return {**super().get_config(), "corruption": self.corruption, "level": self.level,
                 "seed": self.seed}
-
-
-def _clean_images(data):
-    """The clean batch of `fit` data given as `x`, `(x,)` or `(x, x)`."""
-    return data[0] if isinstance(data, (tuple, list)) else data
-
-
-def lesson_plan() -> dict:
-    """Data sizes and epochs of lessons 02-04. The notebooks and `benchmarks/autoencoders.py`
-    both read them, so whichever runs second reloads what the first trained.
-
-    `sweep_epochs` maps each bottleneck size to its epochs: the headline k=32 trains longest
-    (its target is 0.0035 MSE/pixel); the others only need to beat PCA, which they do within a
-    few epochs, and the sweep must fit the course's time budget on a 2-core CPU."""
-    return {
-        "n_train": by_mode(None, 3000),
-        "n_test": by_mode(None, 1000),
-        "ks": by_mode((2, 4, 8, 16, 32, 64), (2, 32)),
-        "filters": by_mode((32, 64), (16, 32)),
-        "sweep_epochs": by_mode({2: 4, 4: 3, 8: 3, 16: 3, 32: 12, 64: 3}, {2: 3, 32: 3}),
-        "dae_epochs": by_mode(5, 3),
-        "anomaly_epochs": by_mode(3, 2),
-        "patch_epochs": by_mode(3, 3),
-        "batch_size": by_mode(128, 32),
-        "learning_rate": 2e-3,
-        "sigma": 0.5,
-        "dae_k": 64,
-        "anomaly_digit": 2,
-        "anomaly_k": 8,
-        "patch_side": 12,
-    }
-
-
-def fit_autoencoder(model, x, *, epochs: int, name: str, batch_size: int = 128,
-                    learning_rate: float = 2e-3, verbose=2) -> dict:
-    """Compile `model` (Adam with a cosine decay of the learning rate to 0 over the run) and
-    train it on images `x` with `fit_resumable` in `config.checkpoint_dir(name)`: a finished run
-    reloads instead of retraining. A plain `Autoencoder` learns x → x with binary cross-entropy;
-    a `DenoisingAutoencoder` brings its own loss. Returns the history."""
-    x = check_images(x, "x")
-    optimizer = cosine_adam(learning_rate, epochs=epochs, n_examples=len(x), batch_size=batch_size)
-    if isinstance(model, DenoisingAutoencoder):
-        model.compile(optimizer=optimizer)
-        targets = None
-    else:
-        model.compile(optimizer=optimizer, loss="binary_crossentropy")
-        targets = x
-    return fit_resumable(model, x, targets, epochs=epochs, workdir=checkpoint_dir(name),
-                         batch_size=batch_size, verbose=verbose)
-
-
-def lesson_autoencoder(k: int, x_train, verbose=0) -> Autoencoder:
-    """Lesson 02's sweep autoencoder with bottleneck `k`, as `lesson_plan()` trains it: reloaded
-    from its checkpoint when lesson 02 (or its benchmark) already trained it, else trained now
-    with the same seed and settings. Lessons 04 and 05 use the k = 2 one."""
-    plan = lesson_plan()
-    if k not in plan["sweep_epochs"]:
-        raise ValueError(f"k={k}: lesson 02 trains k in {sorted(plan['sweep_epochs'])} in this mode")
-    seed_everything(k)
-    model = Autoencoder(latent_dim=k, filters=plan["filters"])
-    fit_autoencoder(model, x_train, epochs=plan["sweep_epochs"][k], name=f"lesson02_ae_k{k}",
-                    batch_size=plan["batch_size"], learning_rate=plan["learning_rate"],
-                    verbose=verbose)
-    return model

@@ -6,14 +6,8 @@ import numpy as np
 from keras import layers
 from scipy.special import logsumexp
 
-from ..config import by_mode, checkpoint_dir, model_path, seed_everything
-from ..training import cosine_adam, fit_resumable
-from ..validation import (IMAGE_SHAPE, check_feature_batch, check_images, check_labels,
-                          check_positive_int)
-
-LOG_2PI = float(np.log(2 * np.pi))
-
-CNN_FILE = "cnn_classifier.keras"
+from ..metrics import LOG_2PI
+from ..validation import IMAGE_SHAPE, check_feature_batch, check_labels, check_positive_int
 
 
 def build_cnn_classifier(n_classes: int = 10) -> keras.Model:
@@ -30,47 +24,6 @@ def build_cnn_classifier(n_classes: int = 10) -> keras.Model:
         layers.Dense(128, activation="relu", name="features"),
         layers.Dense(n_classes, activation="softmax", name="probabilities"),
     ], name="cnn_classifier")
-
-
-def train_cnn_classifier(x, y, epochs: int, batch_size: int = 128, seed: int = 0,
-                         verbose="auto", workdir=None) -> keras.Model:
-    """Build, compile and fit the CNN on images in [0, 1] and integer labels.
-
-    Adam's learning rate follows a cosine decay from 1e-3 to 0 over the run, which settles the
-    weights for the last epochs. With `workdir` the run goes through `fit_resumable`
-    (checkpointed every epoch, resumed or reloaded when called again).
-    """
-    x = check_images(x, "x")
-    y = check_labels(y, name="y")
-    if len(x) != len(y):
-        raise ValueError(f"x has {len(x)} images but y has {len(y)} labels; expected the same")
-    epochs = check_positive_int(epochs, "epochs")
-    seed_everything(seed)
-    model = build_cnn_classifier()
-    model.compile(optimizer=cosine_adam(1e-3, epochs=epochs, n_examples=len(x), batch_size=batch_size),
-                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    if workdir is None:
-        model.fit(x, y, batch_size=batch_size, epochs=epochs, shuffle=True, verbose=verbose)
-    else:
-        fit_resumable(model, x, y, epochs=epochs, workdir=workdir, batch_size=batch_size,
-                      seed=seed, verbose=verbose)
-    return model
-
-
-def reference_classifier(verbose="auto") -> keras.Model:
-    """The lesson-01 CNN saved at `build/models/cnn_classifier.keras`, trained (and saved)
-    through the same builder when the file is absent: all 60,000 training images for 12
-    epochs (fast mode: 6,000 images, 2 epochs). Lessons 04-06 score images with it."""
-    path = model_path(CNN_FILE)
-    if path.exists():
-        return keras.models.load_model(path)
-    from ..data import load_mnist
-
-    (x, y), _ = load_mnist(n_train=by_mode(None, 6000))
-    model = train_cnn_classifier(x, y, epochs=by_mode(12, 2), verbose=verbose,
-                                 workdir=checkpoint_dir("lesson01_cnn"))
-    model.save(path)
-    return model
 
 
 def feature_model(classifier: keras.Model) -> keras.Model:

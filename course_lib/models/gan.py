@@ -3,7 +3,8 @@
 
 Images are in [0, 1] as everywhere in the course, so the generator ends in a sigmoid
 (sigmoid(2a) = (1 + tanh(a)) / 2: the usual tanh output, rescaled to the data's range).
-The `train_step` uses `tf.GradientTape`, so the GAN runs on the TensorFlow backend.
+The `train_step` is written with the kit of `steps` (a `tf.GradientTape` per network), so the GAN
+runs on the TensorFlow backend.
 """
 
 import keras
@@ -11,19 +12,16 @@ import numpy as np
 import tensorflow as tf
 from keras import layers, ops
 
-from ..training import per_replica
 from ..validation import IMAGE_SHAPE, check_images, check_positive_int
+from .steps import apply_gradients, track, unit_images
 
 NOISE_DIM = 64
 
 
 def build_generator(noise_dim: int = NOISE_DIM, filters=(128, 64), name: str = "generator"):
     """Noise (n, noise_dim) → dense → reshape to 7×7 → two `Conv2DTranspose` upsamplings
-    (7 → 14 → 28) with batch norm and ReLU → a sigmoid channel: images in [0, 1].
-
-    The default widths were chosen by measurement: with (64, 32) the discriminator won the
-    game for the first thousand steps, and after 1,500 steps the Fréchet distance was 86
-    against 59 for (128, 64)."""
+    (7 → 14 → 28) with batch norm and ReLU → a sigmoid channel: images in [0, 1]. The default
+    widths were chosen by measurement (`benchmarks/results/summary.md`, "Measurement history")."""
     check_positive_int(noise_dim, "noise_dim")
     inputs = keras.Input((noise_dim,), name="noise")
     x = layers.Dense(7 * 7 * filters[0], use_bias=False)(inputs)
@@ -122,14 +120,12 @@ class GAN(keras.Model):
 
     def discriminator_step(self, real):
         """One update of the discriminator only; returns (loss, mean D(x), mean D(G(z)))."""
-        real = _assert_unit_range(real)
         fake = self.generator(self.sample_noise(ops.shape(real)[0]), training=True)
         with tf.GradientTape() as tape:
             real_logits = self.discriminator(real, training=True)
             fake_logits = self.discriminator(fake, training=True)
             loss = discriminator_loss(real_logits, fake_logits, self.label_smoothing)
-        weights = self.discriminator.trainable_weights
-        self.d_optimizer.apply_gradients(zip(per_replica(tape.gradient(loss, weights)), weights))
+        apply_gradients(self.d_optimizer, tape, loss, self.discriminator.trainable_weights)
         return loss, ops.mean(ops.sigmoid(real_logits)), ops.mean(ops.sigmoid(fake_logits))
 
     def generator_step(self, batch_size):
@@ -138,18 +134,15 @@ class GAN(keras.Model):
         with tf.GradientTape() as tape:
             fake_logits = self.discriminator(self.generator(noise, training=True), training=True)
             loss = generator_loss(fake_logits)
-        weights = self.generator.trainable_weights
-        self.g_optimizer.apply_gradients(zip(per_replica(tape.gradient(loss, weights)), weights))
+        apply_gradients(self.g_optimizer, tape, loss, self.generator.trainable_weights)
         return loss
 
     def train_step(self, data):
-        real = data[0] if isinstance(data, (tuple, list)) else data
+        real = unit_images(data, "GAN")
         d_loss, d_real, d_fake = self.discriminator_step(real)
         g_loss = self.generator_step(ops.shape(real)[0])
-        for name, value in (("d_loss", d_loss), ("g_loss", g_loss),
-                            ("d_real", d_real), ("d_fake", d_fake)):
-            self.trackers[name].update_state(value)
-        return {m.name: m.result() for m in self.metrics}
+        return track(self.metrics, {"d_loss": d_loss, "g_loss": g_loss,
+                                    "d_real": d_real, "d_fake": d_fake})
 
     def generate(self, n: int, seed: int = 0, batch_size: int = 512) -> np.ndarray:
         """`n` images in [0, 1] from noise seeded by `seed` (same seed, same images)."""
@@ -181,15 +174,3 @@ class GAN(keras.Model):
 
 def _default_optimizer():
     return keras.optimizers.Adam(learning_rate=2e-4, beta_1=0.5)
-
-
-def _assert_unit_range(real):
-    """Stop training with a clear message when real images are not floats in [0, 1]."""
-    real = ops.convert_to_tensor(real)
-    low, high = ops.min(real), ops.max(real)
-    message = "GAN: real images must lie in [0, 1] (floats, x / 255); got values outside"
-    with tf.control_dependencies([tf.debugging.assert_greater_equal(low, ops.cast(0, low.dtype),
-                                                                    message=message),
-                                  tf.debugging.assert_less_equal(high, ops.cast(1, high.dtype),
-                                                                 message=message)]):
-        return ops.cast(tf.identity(real), "float32")

@@ -10,8 +10,8 @@ decoder that gives Bernoulli logits for every pixel:
 Summing over pixels and latent dimensions before averaging over the batch keeps both terms on the
 same scale; with `kl_weight = 1` the loss is the negative ELBO of one image.
 
-`train_step`/`test_step` use `tf.GradientTape`, so the model runs on the TensorFlow backend only;
-overriding `compute_loss` instead would be backend-agnostic.
+`train_step` is written with the kit of `steps` (a `tf.GradientTape`), so the model runs on the
+TensorFlow backend only; overriding `compute_loss` instead would be backend-agnostic.
 """
 
 import math
@@ -20,12 +20,12 @@ import keras
 import numpy as np
 import tensorflow as tf
 from keras import layers, ops
+from scipy.special import logsumexp
 
-from ..training import per_replica
-from ..validation import IMAGE_SHAPE, check_images, check_positive_int
+from ..metrics import LOG_2PI
+from ..validation import IMAGE_SHAPE, check_codes, check_images, check_positive_int
 from .autoencoder import build_decoder, build_encoder
-
-LOG_2PI = math.log(2.0 * math.pi)
+from .steps import apply_gradients, track, unit_images
 
 
 @keras.saving.register_keras_serializable(package="course_lib")
@@ -117,20 +117,14 @@ class VAE(keras.Model):
                 "reconstruction": reconstruction, "kl": kl}
 
     def train_step(self, data):
-        x = _checked_batch(data)
+        x = unit_images(data, "VAE")
         with tf.GradientTape() as tape:
             losses = self.compute_losses(x, training=True)
-        gradients = per_replica(tape.gradient(losses["loss"], self.trainable_weights))
-        self.optimizer.apply_gradients(zip(gradients, self.trainable_weights))
-        return self._track(losses)
+        apply_gradients(self.optimizer, tape, losses["loss"], self.trainable_weights)
+        return track(self.metrics, losses)
 
     def test_step(self, data):
-        return self._track(self.compute_losses(_checked_batch(data)))
-
-    def _track(self, losses: dict) -> dict:
-        for tracker in self.metrics:
-            tracker.update_state(losses[tracker.name])
-        return {tracker.name: tracker.result() for tracker in self.metrics}
+        return track(self.metrics, self.compute_losses(unit_images(data, "VAE")))
 
     # Numpy in, numpy out: what the lessons call.
 
@@ -141,7 +135,7 @@ class VAE(keras.Model):
 
     def decode(self, z, batch_size: int = 512) -> np.ndarray:
         """Pixel probabilities, shape (n, 28, 28, 1), for codes of shape (n, latent_dim)."""
-        z = self._check_codes(z)
+        z = check_codes(z, self.latent_dim)
         return _sigmoid(self.decoder.predict(z, batch_size=batch_size, verbose=0))
 
     def reconstruct(self, x, batch_size: int = 512) -> np.ndarray:
@@ -163,7 +157,7 @@ class VAE(keras.Model):
         binary for the Bernoulli decoder to define a probability.
         """
         log_w = self._log_weights(x, k, seed, batch_size)
-        return (_logsumexp(log_w, axis=0) - math.log(log_w.shape[0])).astype(np.float64)
+        return (logsumexp(log_w, axis=0) - math.log(log_w.shape[0])).astype(np.float64)
 
     def elbo(self, x, k: int = 1, seed: int = 0, batch_size: int = None) -> np.ndarray:
         """The evidence lower bound per image in nats, averaged over `k` posterior samples."""
@@ -194,34 +188,10 @@ class VAE(keras.Model):
         log_qz = _normal_log_density(z, z_mean[None], z_log_var[None])
         return log_px_z + log_pz - log_qz
 
-    def _check_codes(self, z) -> np.ndarray:
-        z = np.asarray(z, dtype=np.float32)
-        if z.ndim != 2 or z.shape[1] != self.latent_dim or not np.all(np.isfinite(z)):
-            raise ValueError(f"z: got shape {z.shape}; expected finite codes of shape "
-                             f"(n, {self.latent_dim})")
-        return z
-
     def get_config(self):
         return {**super().get_config(), "latent_dim": self.latent_dim, "filters": list(self.filters),
                 "kl_weight": self.kl_weight, "seed": self.seed}
 
 
-def _checked_batch(data):
-    """The images of a `fit`/`evaluate` batch, with a clear error for the wrong dtype or range."""
-    x = data[0] if isinstance(data, (tuple, list)) else data
-    if not x.dtype.is_floating:
-        raise TypeError(f"VAE: got {x.dtype.name} images; expected floats in [0, 1]. "
-                        f"Convert with x.astype('float32') / 255.")
-    message = "VAE: the Bernoulli loss needs pixel values in [0, 1]"
-    tf.debugging.assert_greater_equal(ops.min(x), ops.cast(0.0, x.dtype), message=message)
-    tf.debugging.assert_less_equal(ops.max(x), ops.cast(1.0, x.dtype), message=message)
-    return x
-
-
 def _sigmoid(logits: np.ndarray) -> np.ndarray:
     return (0.5 * (1.0 + np.tanh(0.5 * logits))).astype(np.float32)
-
-
-def _logsumexp(values: np.ndarray, axis: int) -> np.ndarray:
-    top = values.max(axis=axis, keepdims=True)
-    return np.squeeze(top, axis) + np.log(np.exp(values - top).sum(axis=axis))

@@ -1,15 +1,12 @@
-"""Builders, the Autoencoder and its lesson helpers, and the denoising autoencoder."""
-
-import json
+"""Builders, the Autoencoder and the denoising autoencoder."""
 
 import keras
 import numpy as np
 import pytest
 
-from course_lib.config import checkpoint_dir, seed_everything
+from course_lib.config import seed_everything
 from course_lib.models.autoencoder import (Autoencoder, DenoisingAutoencoder, build_decoder,
-                                           build_encoder, corrupt, fit_autoencoder, lesson_autoencoder,
-                                           lesson_plan)
+                                           build_encoder, corrupt)
 
 
 def images(n=8, seed=0):
@@ -124,45 +121,3 @@ def test_denoiser_saves_and_reloads(tmp_path):
     assert isinstance(loaded, DenoisingAutoencoder)
     assert (loaded.corruption, loaded.level, loaded.seed) == ("patch", 7.0, 5)
     np.testing.assert_allclose(np.asarray(loaded(x)), expected, atol=1e-6)
-
-
-def test_fit_autoencoder_resumes_from_its_checkpoint(monkeypatch):
-    monkeypatch.setenv("COURSE_FAST", "1")
-    x = images(32)
-    seed_everything(0)
-    model = Autoencoder(2, filters=(4, 8))
-    history = fit_autoencoder(model, x, epochs=1, name="unit_ae", batch_size=16, verbose=0)
-    assert (checkpoint_dir("unit_ae") / "state.json").exists()
-    again = Autoencoder(2, filters=(4, 8))
-    assert fit_autoencoder(again, x, epochs=1, name="unit_ae", batch_size=16, verbose=0) == history
-    np.testing.assert_allclose(again.encode(x), model.encode(x), atol=1e-6)
-
-
-def test_lesson_autoencoder_is_lesson_02s_run_and_reloads(monkeypatch):
-    monkeypatch.setenv("COURSE_FAST", "1")
-    plan, x = lesson_plan(), images(16)
-    model = lesson_autoencoder(2, x)
-    assert (model.latent_dim, model.filters) == (2, plan["filters"])
-    state = json.loads((checkpoint_dir("lesson02_ae_k2") / "state.json").read_text())
-    assert state["epoch"] == plan["sweep_epochs"][2]
-    again = lesson_autoencoder(2, x)
-    np.testing.assert_allclose(again.encode(x), model.encode(x), atol=1e-6)
-
-
-def test_lesson_autoencoder_refuses_a_size_lesson_02_does_not_train(monkeypatch):
-    monkeypatch.setenv("COURSE_FAST", "1")
-    with pytest.raises(ValueError, match="k=5"):
-        lesson_autoencoder(5, images(4))
-
-
-def test_lesson_plan_is_smaller_in_fast_mode(monkeypatch):
-    monkeypatch.setenv("COURSE_FAST", "1")
-    fast = lesson_plan()
-    monkeypatch.setenv("COURSE_FAST", "0")
-    default = lesson_plan()
-    assert default["ks"] == (2, 4, 8, 16, 32, 64) and set(fast["ks"]) <= set(default["ks"])
-    assert set(default["sweep_epochs"]) == set(default["ks"]) and set(fast["sweep_epochs"]) == set(fast["ks"])
-    assert all(fast["sweep_epochs"][k] <= default["sweep_epochs"][k] for k in fast["ks"])
-    assert max(default["sweep_epochs"], key=default["sweep_epochs"].get) == 32  # the headline size
-    assert default["n_train"] is None
-    assert default["filters"] == Autoencoder().filters  # default runs use the builders' widths

@@ -1,12 +1,11 @@
-"""GaussianClassifier on synthetic data with known answers, and the CNN builder/trainer."""
+"""GaussianClassifier on synthetic data with known answers, and the CNN builder."""
 
 import numpy as np
 import pytest
 from scipy import stats
 from scipy.special import logsumexp
 
-from course_lib.models.classifiers import (GaussianClassifier, build_cnn_classifier,
-                                           feature_model, train_cnn_classifier)
+from course_lib.models.classifiers import GaussianClassifier, build_cnn_classifier
 
 MEANS = np.array([[0.0, 0.0, 0.0], [3.0, -1.0, 2.0]])
 COVS = np.array([[[1.0, 0.5, 0.0], [0.5, 2.0, 0.3], [0.0, 0.3, 0.5]],
@@ -176,18 +175,3 @@ def test_cnn_has_a_features_layer_before_the_softmax_output():
     assert model.layers[-2].name == "features" and model.layers[-2].units == 128
     probs = model.predict(np.zeros((2, 28, 28, 1), np.float32), verbose=0)
     np.testing.assert_allclose(probs.sum(1), 1.0, rtol=1e-5)
-
-
-def test_train_cnn_classifier_learns_and_resumes(tmp_path):
-    rng = np.random.default_rng(0)
-    y = np.repeat([0, 1], 32)
-    x = np.zeros((64, 28, 28, 1), np.float32)
-    x[y == 1, :14] = 1.0  # class 1: top half lit
-    x = np.clip(x + rng.random(x.shape).astype(np.float32) * 0.1, 0.0, 1.0)
-    model = train_cnn_classifier(x, y, epochs=4, batch_size=8, verbose=0, workdir=tmp_path)
-    assert np.mean(model.predict(x, verbose=0).argmax(1) == y) == 1.0
-    again = train_cnn_classifier(x, y, epochs=4, batch_size=8, verbose=0, workdir=tmp_path)
-    np.testing.assert_allclose(again.predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-5)
-    assert feature_model(model).predict(x[:2], verbose=0).shape == (2, 128)
-    with pytest.raises(ValueError, match="same"):
-        train_cnn_classifier(x, y[:10], epochs=1)
