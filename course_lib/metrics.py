@@ -60,6 +60,32 @@ def grid_scores(grid, classifier) -> tuple:
     return completeness(grid.reshape(-1, 28, 28, 1), classifier), continuity(grid)
 
 
+def gaussian_draws(codes, n: int, seed=None) -> np.ndarray:
+    """`n` codes drawn from the Gaussian fitted to `codes` (their mean and covariance): how a
+    plain autoencoder, which has no prior, can be sampled at all."""
+    codes = np.asarray(codes, dtype=np.float64)
+    if codes.ndim != 2 or len(codes) < 2:
+        raise ValueError(f"codes: got shape {codes.shape}; expected (n, d) with n >= 2")
+    n = check_positive_int(n, "n")
+    rng = np.random.default_rng(seed)
+    return rng.multivariate_normal(codes.mean(0), np.cov(codes, rowvar=False).reshape(
+        codes.shape[1], codes.shape[1]), size=n).astype(np.float32)
+
+
+def path_codes(start_codes, end_codes, n_frames: int = 7) -> np.ndarray:
+    """The `n_frames` evenly spaced codes strictly between each start and end code (the ends
+    themselves left out), shape (n_frames · n, d), frame-major: the in-between points whose
+    decodings tell whether a latent space is complete between the data."""
+    start = np.asarray(start_codes, dtype=np.float32)
+    end = np.asarray(end_codes, dtype=np.float32)
+    if start.ndim != 2 or start.shape != end.shape:
+        raise ValueError(f"start and end codes: got shapes {start.shape} and {end.shape}; "
+                         f"expected two equal (n, d) batches")
+    n_frames = check_positive_int(n_frames, "n_frames")
+    steps = np.linspace(0, 1, n_frames + 2, dtype=np.float32)[1:-1, None, None]
+    return ((1 - steps) * start + steps * end).reshape(-1, start.shape[1])
+
+
 def completeness(images, classifier, threshold: float = 0.9, batch_size: int = 512) -> float:
     """Share of images that `classifier` (softmax outputs) labels with confidence ≥ `threshold`.
 

@@ -95,6 +95,25 @@ def test_decode_latent_grid_and_grid_scores_match_the_parts():
     assert metrics.grid_scores(grid, classifier)[0] == 0.5  # the right half of the grid is bright
 
 
+def test_gaussian_draws_follow_the_codes_mean_and_covariance():
+    codes = np.random.default_rng(1).multivariate_normal([1.0, -2.0], [[2.0, 0.6], [0.6, 0.5]], 5000)
+    draws = metrics.gaussian_draws(codes, 20000, seed=0)
+    assert draws.shape == (20000, 2) and draws.dtype == np.float32
+    np.testing.assert_allclose(draws.mean(0), codes.mean(0), atol=0.05)
+    np.testing.assert_allclose(np.cov(draws, rowvar=False), np.cov(codes, rowvar=False), atol=0.08)
+    np.testing.assert_array_equal(draws, metrics.gaussian_draws(codes, 20000, seed=0))
+
+
+def test_path_codes_lie_strictly_between_the_ends():
+    start, end = np.zeros((3, 2)), np.array([[8.0, 0.0], [0.0, 8.0], [8.0, 8.0]])
+    frames = metrics.path_codes(start, end, n_frames=3).reshape(3, 3, 2)
+    np.testing.assert_allclose(frames[1], end * 0.5)
+    np.testing.assert_allclose(frames[0], end * 0.25)
+    np.testing.assert_allclose(frames[2], end * 0.75)
+    with pytest.raises(ValueError, match="two equal"):
+        metrics.path_codes(start, end[:2])
+
+
 def test_completeness_counts_the_threshold_itself():
     fixed = np.array([[0.9, 0.1], [0.89, 0.11], [0.5, 0.5], [1.0, 0.0]])
     assert metrics.completeness(images(4), Softmax(lambda x: fixed)) == 0.5
