@@ -13,11 +13,13 @@ TF_EXTRA = $(shell if $(BIN)/python -c "import tensorflow" >/dev/null 2>&1; then
 NBVAL  := -p no:python --nbval-lax --nbval-current-env --nbval-cell-timeout=600
 TEST_BUILD := build/test
 
-.PHONY: help course test unit notebooks bench figures student headers lab
+.PHONY: help course test unit lint notebooks bench figures student headers lab
 
 help:
 	@echo "make course     run every notebook headless, HTML in build/html (COURSE_FAST=1 for minutes)"
-	@echo "make test       unit tests, then every notebook through nbval in fast mode"
+	@echo "make test       unit tests (linter and a fast run of every benchmark and tool included),"
+	@echo "                then every notebook through nbval in fast mode"
+	@echo "make lint       only the linter (ruff's pyflakes rules, notebooks included)"
 	@echo "make bench      default-mode benchmarks -> benchmarks/results/ and summary.md"
 	@echo "make figures    README gallery in docs/figures/ from the benchmarks' trained models"
 	@echo "make student    student versions of the notebooks in student/"
@@ -39,6 +41,9 @@ test: unit notebooks
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest tests
+
+lint: $(STAMP)
+	$(BIN)/python -m ruff check course_lib benchmarks tools tests notebooks
 
 # Notebooks run in fast mode with their own build folder, emptied first, so nothing from an
 # earlier full run is reused and nothing of it is touched.
