@@ -10,7 +10,8 @@ times, throughput against the plain references, the runs, notebook memory and th
 `--summary-only` only rebuilds summary.md from the JSON files already there.
 `--notebook-memory` runs the notebooks instead of the benchmarks (in the current mode:
 `COURSE_FAST=1` for the short one) and records the kernel's peak resident memory (VmHWM) in
-`<results>/notebook_memory_<mode>.json`; with names (`--notebook-memory 02 06`) it runs only the
+`<results>/notebook_memory_<mode>.json`. `<results>` is `benchmarks/results/` in default mode and
+`build/bench/` in fast mode (pass `--results benchmarks/results` to record fast-mode memory there); with names (`--notebook-memory 02 06`) it runs only the
 notebooks whose number or name starts with one of them and keeps the others' earlier entries.
 """
 
