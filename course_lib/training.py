@@ -226,3 +226,60 @@ class EpochScore(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         if logs is not None:
             logs[self.name] = float(self.score_fn(self.model))
+
+
+class BatchLosses(keras.callbacks.Callback):
+    """Record `keys` (e.g. a GAN's losses) for every training batch, not only per epoch.
+
+    Keras hands `on_train_batch_end` each tracker's running mean over the epoch so far. After
+    batch b (counting from 1) the mean is m_b, so that batch's own value is b·m_b − (b−1)·m_{b−1}
+    (with several batches per call, the same difference divided by their number is their mean).
+    `records` maps "epoch", "batch" (index within the epoch) and each key to one list each.
+    With `path`, the records are written to that JSON file after every epoch and read back on
+    construction, so a resumed or reloaded run keeps the batches of earlier sessions; an epoch
+    that is trained again replaces its old records.
+    """
+
+    def __init__(self, keys=("d_loss", "g_loss"), path=None):
+        super().__init__()
+        self.keys = tuple(keys)
+        if not self.keys:
+            raise ValueError("keys: got none; expected the names of logged values to record")
+        self.path = None if path is None else Path(path)
+        self.records = {name: [] for name in ("epoch", "batch", *self.keys)}
+        if self.path is not None and self.path.exists():
+            saved = json.loads(self.path.read_text())
+            missing = set(self.records) - set(saved)
+            if missing:
+                raise ValueError(f"{self.path} has no records of {sorted(missing)}; expected "
+                                 f"{sorted(self.records)}. Use another path for other keys.")
+            self.records = {name: list(saved[name]) for name in self.records}
+        self._epoch, self._count, self._means = 0, 0, {}
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch, self._count = epoch, 0
+        self._means = dict.fromkeys(self.keys, 0.0)
+        keep = [i for i, e in enumerate(self.records["epoch"]) if e < epoch]
+        self.records = {name: [values[i] for i in keep] for name, values in self.records.items()}
+
+    def on_train_batch_end(self, batch, logs=None):
+        logs = logs or {}
+        missing = [key for key in self.keys if key not in logs]
+        if missing:
+            raise KeyError(f"BatchLosses: the batch logs have no {missing}; they have "
+                           f"{sorted(logs)}")
+        count = batch + 1
+        self.records["epoch"].append(self._epoch)
+        self.records["batch"].append(batch)
+        for key in self.keys:
+            mean = float(logs[key])
+            value = (count * mean - self._count * self._means[key]) / (count - self._count)
+            self.records[key].append(value)
+            self._means[key] = mean
+        self._count = count
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.path is not None:
+            temporary = self.path.with_name(f"tmp-{self.path.name}")
+            temporary.write_text(json.dumps(self.records))
+            os.replace(temporary, self.path)

@@ -7,7 +7,9 @@ import pytest
 
 from course_lib.config import seed_everything
 from course_lib.models.autoencoder import Autoencoder
+from course_lib.models.steps import track
 from course_lib.training import CheckpointError, cosine_adam, fit_resumable, seed_states
+from course_lib.training import BatchLosses
 
 
 def tiny_images(n=64):
@@ -161,3 +163,85 @@ def test_cosine_adam_bad_sizes(kwargs, message):
     sizes = {"epochs": 1, "n_examples": 10, "batch_size": 4, **kwargs}
     with pytest.raises(ValueError, match=message):
         cosine_adam(1e-3, **sizes)
+
+
+BATCH_VALUES = [3.0, 1.0, 4.0, 1.0, 5.0, 9.0, 2.0]  # one value per batch of 2 (the last: of 1)
+
+
+class RunningMeans(keras.Model):
+    """Logs each batch's input mean as "d_loss" and twice it as "g_loss" through running-mean
+    trackers, as the GAN's `train_step` does."""
+
+    def __init__(self):
+        super().__init__()
+        self.dense = keras.layers.Dense(1)
+        self.trackers = [keras.metrics.Mean(name="d_loss"), keras.metrics.Mean(name="g_loss")]
+
+    @property
+    def metrics(self):
+        return self.trackers
+
+    def call(self, x):
+        return self.dense(x)
+
+    def train_step(self, data):
+        value = keras.ops.mean(data[0] if isinstance(data, tuple) else data)
+        return track(self.trackers, {"d_loss": value, "g_loss": 2.0 * value})
+
+
+def running_means_model():
+    seed_everything(0)
+    model = RunningMeans()
+    model.compile(optimizer="sgd")
+    return model
+
+
+def batch_data():
+    return np.repeat(BATCH_VALUES, 2)[:13, None].astype(np.float32)
+
+
+def test_batch_losses_turns_running_means_into_per_batch_values(tmp_path):
+    batches = BatchLosses()
+    history = fit_resumable(running_means_model(), batch_data(), epochs=2, batch_size=2,
+                            shuffle=False, workdir=tmp_path, callbacks=[batches], verbose=0)
+    assert history["d_loss"][0] == pytest.approx(np.mean(BATCH_VALUES))  # Keras logs means
+    assert batches.records["epoch"] == [0] * 7 + [1] * 7
+    assert batches.records["batch"] == list(range(7)) * 2
+    np.testing.assert_allclose(batches.records["d_loss"], BATCH_VALUES * 2, rtol=1e-5)
+    np.testing.assert_allclose(batches.records["g_loss"], [2 * v for v in BATCH_VALUES] * 2,
+                               rtol=1e-5)
+
+
+def test_batch_losses_survive_a_resumed_and_a_reloaded_run(tmp_path):
+    x, path = batch_data(), tmp_path / "run" / "batches.json"
+    straight = BatchLosses()
+    fit_resumable(running_means_model(), x, epochs=2, batch_size=2, shuffle=False,
+                  workdir=tmp_path / "straight", callbacks=[straight], verbose=0)
+    for epochs in (1, 2, 2):  # interrupted after one epoch, resumed, then reloaded finished
+        resumed = BatchLosses(path=path)
+        fit_resumable(running_means_model(), x, epochs=epochs, batch_size=2, shuffle=False,
+                      workdir=tmp_path / "run", callbacks=[resumed], verbose=0)
+    assert resumed.records["epoch"] == straight.records["epoch"]
+    np.testing.assert_allclose(resumed.records["d_loss"], straight.records["d_loss"], rtol=1e-6)
+    assert json.loads(path.read_text()) == resumed.records
+    assert not (tmp_path / "run" / "tmp-batches.json").exists()
+
+
+def test_batch_losses_of_a_retrained_epoch_replace_the_old_ones():
+    batches, model = BatchLosses(), running_means_model()
+    for _ in range(2):
+        model.fit(batch_data(), batch_size=2, epochs=1, shuffle=False, verbose=0,
+                  callbacks=[batches])
+    assert batches.records["batch"] == list(range(7))
+
+
+def test_batch_losses_bad_keys(tmp_path):
+    with pytest.raises(ValueError, match="keys: got none"):
+        BatchLosses(keys=())
+    with pytest.raises(KeyError, match="no \\['d_fake'\\]"):
+        running_means_model().fit(batch_data(), batch_size=2, epochs=1, verbose=0,
+                                  callbacks=[BatchLosses(keys=("d_loss", "d_fake"))])
+    path = tmp_path / "batches.json"
+    path.write_text(json.dumps({"epoch": [], "batch": [], "d_loss": []}))
+    with pytest.raises(ValueError, match="has no records of \\['g_loss'\\]"):
+        BatchLosses(path=path)

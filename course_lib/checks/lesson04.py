@@ -1,50 +1,95 @@
 """Checks for the exercises of lesson 04 (the gaps in a plain autoencoder's latent space)."""
 
+import math
+
 import numpy as np
 
-from .feedback import ExerciseError, compare, passed, run_learner
+from .feedback import ExerciseError, as_array, compare, passed, run_learner
 
 
-def completeness(completeness_fn):
-    """`completeness_fn(probs, threshold)` must return the fraction of rows of the softmax
-    outputs `probs` (n, classes) whose largest probability is at least `threshold`."""
-    name = "completeness"
-    probs = np.array([[0.95, 0.05, 0.0], [0.9, 0.1, 0.0], [0.4, 0.3, 0.3],
-                      [0.1, 0.05, 0.85], [0.0, 1.0, 0.0]])
-    cases = ((0.9, 0.6), (0.5, 0.8), (0.99, 0.2))
-    for threshold, expected in cases:
-        actual = run_learner(name, completeness_fn, probs.copy(), threshold)
-        if np.ndim(actual) != 0:
-            raise ExerciseError(f"{name}: returned shape {np.shape(actual)}, expected one number")
-        if threshold == 0.9 and np.isclose(float(actual), 0.4):
-            raise ExerciseError(f"{name}: a row whose top probability equals the threshold "
-                                f"exactly must count as recognised (≥, not >)")
-        compare(name, actual, expected, what=f"the result for threshold {threshold}",
-                factors={"the number of rows": len(probs)})
+def _probability_rows(top, n_classes, rng):
+    """Softmax-like rows (len(top), n_classes) whose largest entry is `top` (each ≥ 0.3), at a
+    random column; the rest of each row's mass is spread nearly evenly over the other classes."""
+    weights = rng.uniform(0.9, 1.1, size=(len(top), n_classes - 1))
+    rest = weights / weights.sum(1, keepdims=True) * (1.0 - top)[:, None]
+    columns = rng.integers(0, n_classes, size=len(top))
+    return np.stack([np.insert(r, c, t) for r, c, t in zip(rest, columns, top)])
+
+
+def threshold_for_share(threshold_fn):
+    """`threshold_fn(probs, share)` must return the largest confidence threshold t such that at
+    least `share` of the rows of `probs` (n, classes) have a largest probability ≥ t."""
+    name = "threshold_for_share"
+    rng = np.random.default_rng(4)
+    distinct = rng.permutation(np.linspace(0.35, 0.995, 200))
+    saturated = np.concatenate([np.ones(60), rng.permutation(np.linspace(0.3, 0.99, 140))])
+    cases = [(distinct, 0.95), (distinct, 0.8), (distinct, 0.5), (saturated, 0.2)]
+    for top, share in cases:
+        probs = _probability_rows(top, 4, rng)
+        result = as_array(run_learner(name, threshold_fn, probs.copy(), share))
+        if result.ndim != 0:
+            raise ExerciseError(f"{name}: returned shape {result.shape}, expected one number (the "
+                                f"threshold); take each row's largest probability first, then "
+                                f"one threshold over all rows")
+        threshold = float(result)
+        k = math.ceil(share * len(top) - 1e-9)
+        best = np.sort(top)[::-1][k - 1]  # the k-th largest: the highest threshold k rows clear
+        need, got = np.sum(top >= best), np.sum(top >= threshold)
+        if need <= got <= need + 1:
+            continue
+        where = f"(share = {share}, {len(top)} rows)"
+        if np.isclose(threshold, np.quantile(probs, 1 - share)):
+            raise ExerciseError(f"{name}: your threshold is a quantile of every probability in "
+                                f"`probs`; use only each row's largest one {where}")
+        if abs(got / len(top) - (1 - share)) <= 1.5 / len(top) and share != 0.5:
+            raise ExerciseError(f"{name}: at your threshold {got / len(top):.0%} of the rows count, "
+                                f"about 1 − share: the threshold that `share` of rows clear is "
+                                f"the (1 − share) quantile of the top probabilities {where}")
+        if got < need:
+            raise ExerciseError(f"{name}: too high: at your threshold {threshold:.4g} only "
+                                f"{got} of {len(top)} rows count as recognised, fewer than "
+                                f"share · n = {share * len(top):g} {where}")
+        raise ExerciseError(f"{name}: too low: at your threshold {threshold:.4g}, {got} of "
+                            f"{len(top)} rows count as recognised; a higher threshold still lets "
+                            f"{need} rows through, at least share · n = {share * len(top):g} {where}")
     passed(name, len(cases))
 
 
-def gaussian_sampler(sample_fn):
-    """`sample_fn(codes, n, rng)` must return n samples (n, d) from the Gaussian with the mean
-    and full covariance of `codes` (m, d), drawn with the NumPy generator `rng`."""
-    name = "gaussian_sampler"
-    rng = np.random.default_rng(0)
-    base = rng.standard_normal((4000, 2))
-    codes = base @ np.array([[2.0, 1.2], [0.0, 0.5]]) + np.array([3.0, -1.0])
-    samples = np.asarray(run_learner(name, sample_fn, codes.copy(), 20000,
-                                     np.random.default_rng(1)), np.float64)
-    if samples.shape != (20000, 2):
-        raise ExerciseError(f"{name}: asked for 20000 samples of 2-D codes, got shape "
-                            f"{samples.shape}")
-    mean, cov = codes.mean(0), np.cov(codes, rowvar=False)
-    if np.allclose(samples.mean(0), 0, atol=0.1) and np.allclose(np.cov(samples, rowvar=False),
-                                                                  np.eye(2), atol=0.15):
-        raise ExerciseError(f"{name}: the samples look standard normal; fit the Gaussian to the "
-                            f"codes (their mean and covariance) instead")
-    compare(name, samples.mean(0), mean, what="the mean of the samples", rtol=0, atol=0.08)
-    sample_cov = np.cov(samples, rowvar=False)
-    if abs(sample_cov[0, 1]) < 0.3 * abs(cov[0, 1]):
-        raise ExerciseError(f"{name}: the samples lose the correlation between the two latent "
-                            f"axes; use the full covariance matrix, not one spread per axis")
-    compare(name, sample_cov, cov, what="the covariance of the samples", rtol=0.1, atol=0.08)
-    passed(name, 3)
+def nearest_code_distance(distance_fn):
+    """`distance_fn(points, codes)` must return, for each row of `points` (n, d), the Euclidean
+    distance to the nearest row of `codes` (m, d): shape (n,)."""
+    name = "nearest_code_distance"
+    rng = np.random.default_rng(5)
+    cases = [
+        (np.array([[0.0, 0.0], [3.0, 0.0], [6.0, 8.0], [10.0, 1.0]]),
+         np.array([[0.0, 0.0], [3.0, 4.0], [10.0, 0.0]])),
+        (rng.normal(size=(50, 3)), rng.normal(size=(80, 3)) * 2.0),
+        (rng.uniform(-3, 3, size=(30, 2)).astype(np.float32),
+         rng.uniform(-3, 3, size=(200, 2)).astype(np.float32)),
+    ]
+    for points, codes in cases:
+        pairs = np.asarray(points, np.float64)[:, None, :] - np.asarray(codes, np.float64)[None]
+        euclidean = np.linalg.norm(pairs, axis=-1)
+        expected = euclidean.min(axis=1)
+        actual = as_array(run_learner(name, distance_fn, points.copy(), codes.copy()))
+        if actual.shape == (len(codes),):
+            raise ExerciseError(f"{name}: got one value per code, shape {actual.shape}; expected "
+                                f"one per point, ({len(points)},): take the minimum over the codes")
+        if actual.shape != expected.shape:
+            raise ExerciseError(f"{name}: returned shape {actual.shape}, expected "
+                                f"({len(points)},): one distance per point")
+        if np.allclose(actual, euclidean.argmin(axis=1)) and not np.allclose(actual, expected):
+            raise ExerciseError(f"{name}: these look like the indices of the nearest codes; "
+                                f"return the distances to them")
+        if np.allclose(actual, expected ** 2, rtol=1e-4, atol=1e-5) and not np.allclose(
+                actual, expected, rtol=1e-4, atol=1e-5):
+            raise ExerciseError(f"{name}: these are squared distances; take the square root")
+        if np.allclose(actual, euclidean.max(axis=1), rtol=1e-4, atol=1e-5):
+            raise ExerciseError(f"{name}: these are distances to the farthest code; take the "
+                                f"minimum, not the maximum")
+        if np.allclose(actual, np.abs(pairs).sum(-1).min(axis=1), rtol=1e-4, atol=1e-5) and not \
+                np.allclose(actual, expected, rtol=1e-4, atol=1e-5):
+            raise ExerciseError(f"{name}: these are city-block (L1) distances; use the Euclidean "
+                                f"distance, the square root of the summed squared differences")
+        compare(name, actual, expected, what="the result", rtol=1e-4, atol=1e-5)
+    passed(name, len(cases))

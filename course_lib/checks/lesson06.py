@@ -1,4 +1,5 @@
-"""Checks for the exercises of lesson 06 (the DCGAN): the two losses of the minimax game."""
+"""Checks for the exercises of lesson 06 (the DCGAN): the discriminator's and the generator's losses,
+both computed from logits."""
 
 import numpy as np
 

@@ -1,5 +1,6 @@
 """Lesson 06's DCGAN: generator and discriminator builders, their losses and `GAN`, a
-`keras.Model` whose `train_step` plays one round of the minimax game per batch.
+`keras.Model` whose `train_step` plays one round of the GAN game per batch
+(non-saturating generator loss).
 
 Images are in [0, 1] as everywhere in the course, so the generator ends in a sigmoid
 (sigmoid(2a) = (1 + tanh(a)) / 2: the usual tanh output, rescaled to the data's range).

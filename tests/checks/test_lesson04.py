@@ -7,46 +7,67 @@ from course_lib.checks import ExerciseError
 from course_lib.checks import lesson04 as check
 
 
-def completeness_solution(probs, threshold):
-    return float(np.mean(probs.max(axis=1) >= threshold))
+def threshold_solution(probs, share):
+    top = np.sort(probs.max(axis=1))[::-1]
+    return float(top[int(np.ceil(share * len(top) - 1e-9)) - 1])
 
 
-def sampler_solution(codes, n, rng):
-    return rng.multivariate_normal(codes.mean(0), np.cov(codes, rowvar=False), size=n)
+def threshold_by_quantile(probs, share):
+    return float(np.quantile(probs.max(axis=1), 1 - share))
+
+
+def distance_solution(points, codes):
+    return np.linalg.norm(points[:, None, :] - codes[None, :, :], axis=-1).min(axis=1)
+
+
+def distance_by_kd_tree(points, codes):
+    from scipy.spatial import cKDTree
+
+    return cKDTree(codes).query(points)[0]
 
 
 def stub(*args):
     raise NotImplementedError()
 
 
-def test_completeness_accepts_solution(capsys):
-    check.completeness(completeness_solution)
-    assert "✓ completeness" in capsys.readouterr().out
+@pytest.mark.parametrize("solution", [threshold_solution, threshold_by_quantile,
+                                      lambda p, s: np.quantile(p.max(axis=1), 1 - s,
+                                                               method="lower")])
+def test_threshold_accepts_solutions(solution, capsys):
+    check.threshold_for_share(solution)
+    assert "✓ threshold_for_share" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("wrong, message", [
     (stub, "not done yet"),
-    (lambda p, t: float(np.mean(p.max(axis=1) > t)), "≥, not >"),
-    (lambda p, t: float(np.sum(p.max(axis=1) >= t)), "number of rows"),
-    (lambda p, t: p.max(axis=1) >= t, "expected one number"),
+    (lambda p, s: float(np.quantile(p.max(axis=1), s)), "1 − share"),
+    (lambda p, s: float(np.quantile(p, 1 - s)), "each row's largest"),
+    (lambda p, s: np.quantile(p, 1 - s, axis=0), "expected one number"),
+    (lambda p, s: float(np.quantile(p.max(axis=1), 1 - s)) + 0.05, "too high"),
+    (lambda p, s: float(np.quantile(p.max(axis=1), 1 - s)) - 0.05, "too low"),
+    (lambda p, s: float(np.mean(p.max(axis=1) >= 0.9)), "too"),
 ])
-def test_completeness_rejects(wrong, message):
+def test_threshold_rejects(wrong, message):
     with pytest.raises(ExerciseError, match=message):
-        check.completeness(wrong)
+        check.threshold_for_share(wrong)
 
 
-def test_sampler_accepts_solution(capsys):
-    check.gaussian_sampler(sampler_solution)
-    assert "✓ gaussian_sampler" in capsys.readouterr().out
+@pytest.mark.parametrize("solution", [distance_solution, distance_by_kd_tree])
+def test_distance_accepts_solutions(solution, capsys):
+    check.nearest_code_distance(solution)
+    assert "✓ nearest_code_distance" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("wrong, message", [
     (stub, "not done yet"),
-    (lambda c, n, rng: rng.standard_normal((n, c.shape[1])), "standard normal"),
-    (lambda c, n, rng: c.mean(0) + c.std(0) * rng.standard_normal((n, c.shape[1])), "correlation"),
-    (lambda c, n, rng: rng.multivariate_normal(c.mean(0), np.cov(c, rowvar=False), size=n // 2),
-     "shape"),
+    (lambda p, c: ((p[:, None] - c[None]) ** 2).sum(-1).min(1), "squared"),
+    (lambda p, c: np.linalg.norm(p[:, None] - c[None], axis=-1).max(1), "farthest"),
+    (lambda p, c: np.linalg.norm(p[:, None] - c[None], axis=-1).min(0), "one value per code"),
+    (lambda p, c: np.linalg.norm(p[:, None] - c[None], axis=-1).argmin(1), "indices"),
+    (lambda p, c: np.abs(p[:, None] - c[None]).sum(-1).min(1), "city-block"),
+    (lambda p, c: np.linalg.norm(p[:, None] - c[None], axis=-1).mean(1), "not right yet"),
+    (lambda p, c: np.linalg.norm(p[:, None] - c[None], axis=-1).min(), "shape"),
 ])
-def test_sampler_rejects(wrong, message):
+def test_distance_rejects(wrong, message):
     with pytest.raises(ExerciseError, match=message):
-        check.gaussian_sampler(wrong)
+        check.nearest_code_distance(wrong)

@@ -1,4 +1,4 @@
-"""The DCGAN: builder shapes, one round of the minimax game, saving, bad inputs."""
+"""The DCGAN: builder shapes, one round of the GAN game (non-saturating generator loss), saving, bad inputs."""
 
 import keras
 import numpy as np

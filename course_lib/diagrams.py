@@ -1,0 +1,141 @@
+"""Block diagrams of the course's three generative models, drawn with matplotlib alone (no pydot
+or graphviz): `autoencoder()` for lesson 02, `vae()` for lesson 05, `gan()` for lesson 06.
+
+Each function opens one figure through pyplot and returns it; end a notebook cell with
+`diagrams.vae();` to show it once.
+"""
+
+from dataclasses import dataclass
+
+import matplotlib.pyplot as plt
+from matplotlib.patches import FancyBboxPatch
+
+FONT_SIZE = 11
+UNIT = 0.72  # inches per diagram unit: the widest diagram stays under 12 inches
+COLOURS = {"data": "#e6e6e6", "network": "#cfe2f3", "code": "#fde3c0", "noise": "#dcefd2",
+           "loss": "#f6d0d0"}
+
+
+@dataclass
+class _Box:
+    x: float
+    y: float
+    w: float
+    h: float
+
+    def side(self, where):
+        """A point on the middle of one side: "left", "right", "top" or "bottom"."""
+        return {"left": (self.x - self.w / 2, self.y), "right": (self.x + self.w / 2, self.y),
+                "top": (self.x, self.y + self.h / 2), "bottom": (self.x, self.y - self.h / 2)}[where]
+
+
+def _canvas(width, height, title):
+    fig, ax = plt.subplots(figsize=(width * UNIT, height * UNIT))
+    ax.set_xlim(0, width)
+    ax.set_ylim(0, height)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    ax.set_title(title, fontsize=FONT_SIZE + 2)
+    fig.subplots_adjust(left=0.01, right=0.99, bottom=0.01, top=0.92)
+    return fig, ax
+
+
+def _box(ax, x, y, w, h, text, kind):
+    """A rounded box of colour `kind` centred on (x, y), with `text` in its middle."""
+    patch = FancyBboxPatch((x - w / 2, y - h / 2), w, h, boxstyle="round,pad=0,rounding_size=0.15",
+                           facecolor=COLOURS[kind], edgecolor="#444444", linewidth=1.2)
+    ax.add_patch(patch)
+    ax.text(x, y, text, ha="center", va="center", fontsize=FONT_SIZE, linespacing=1.3)
+    return _Box(x, y, w, h)
+
+
+def _arrow(ax, start, end, bend="arc3", dashed=False):
+    """An arrow from point `start` to point `end`; `bend` is a matplotlib connection style."""
+    ax.annotate("", xy=end, xytext=start,
+                arrowprops={"arrowstyle": "-|>", "mutation_scale": 16, "linewidth": 1.5,
+                            "color": "#8a2b2b" if dashed else "#333333",
+                            "linestyle": "--" if dashed else "-", "connectionstyle": bend,
+                            "shrinkA": 0, "shrinkB": 0})
+
+
+def autoencoder():
+    """Lesson 02's autoencoder: image → convolutional encoder → bottleneck code → transposed-
+    convolution decoder → reconstruction, trained on the reconstruction error."""
+    fig, ax = _canvas(15.5, 6.6, "Autoencoder: squeeze an image through a small code, rebuild it")
+    image = _box(ax, 1.3, 4.3, 2.2, 1.5, "image x\n28×28×1", "data")
+    encoder = _box(ax, 4.35, 4.3, 3.1, 2.4, "encoder\n2 × Conv2D, stride 2\n28 → 14 → 7\nDense",
+                   "network")
+    code = _box(ax, 7.75, 4.3, 2.3, 1.3, "code z\nk numbers\n(bottleneck)", "code")
+    decoder = _box(ax, 11.05, 4.3, 3.1, 2.4, "decoder\nDense → 7×7\nConv2DTranspose\n7 → 14 → 28",
+                   "network")
+    rebuilt = _box(ax, 14.15, 4.3, 2.3, 1.5, "reconstruction\n$\\hat{\\mathrm{x}}$, 28×28×1", "data")
+    loss = _box(ax, 7.75, 1.05, 6.6, 1.5,
+                "loss = reconstruction error\nbinary cross-entropy of $\\hat{\\mathrm{x}}$ against x, per pixel",
+                "loss")
+    for a, b in [(image, encoder), (encoder, code), (code, decoder), (decoder, rebuilt)]:
+        _arrow(ax, a.side("right"), b.side("left"))
+    _arrow(ax, image.side("bottom"), loss.side("left"), bend="angle,angleA=-90,angleB=180,rad=0",
+           dashed=True)
+    _arrow(ax, rebuilt.side("bottom"), loss.side("right"), bend="angle,angleA=-90,angleB=0,rad=0",
+           dashed=True)
+    return fig
+
+
+def vae():
+    """Lesson 05's VAE: the encoder gives μ and log σ² per image, z = μ + σ·ε with ε ~ N(0, I) is
+    decoded, and the loss is reconstruction + c·KL(N(μ, σ²) ‖ N(0, I))."""
+    fig, ax = _canvas(16.0, 8.2, "Variational autoencoder: a Gaussian per image, decode a sample")
+    image = _box(ax, 1.1, 4.8, 1.9, 1.5, "image x\n28×28×1", "data")
+    encoder = _box(ax, 3.65, 4.8, 2.4, 2.0, "encoder\n2 × Conv2D\nDense", "network")
+    mean = _box(ax, 6.4, 5.9, 1.8, 1.1, "mean μ", "code")
+    log_var = _box(ax, 6.4, 3.7, 1.8, 1.1, "log σ²", "code")
+    noise = _box(ax, 9.05, 7.2, 2.4, 1.0, "ε ~ N(0, I)", "noise")
+    sample = _box(ax, 9.05, 4.8, 2.6, 1.5, "z = μ + σ·ε\nσ = exp(½ log σ²)", "code")
+    decoder = _box(ax, 12.3, 4.8, 3.1, 2.0, "decoder\nDense → 7×7\nConv2DTranspose", "network")
+    rebuilt = _box(ax, 15.0, 4.8, 1.7, 1.5, "$\\hat{\\mathrm{x}}$\n28×28×1", "data")
+    loss = _box(ax, 8.5, 1.2, 10.0, 1.7,
+                "loss = reconstruction + c·KL\n"
+                "reconstruction: −log p(x | z), cross-entropy of $\\hat{\\mathrm{x}}$ against x\n"
+                "KL(N(μ, σ²) ‖ N(0, I)): pulls every code distribution towards N(0, I)", "loss")
+    _arrow(ax, image.side("right"), encoder.side("left"))
+    for target in (mean, log_var):
+        _arrow(ax, encoder.side("right"), target.side("left"))
+        _arrow(ax, target.side("right"), sample.side("left"))
+    _arrow(ax, noise.side("bottom"), sample.side("top"))
+    _arrow(ax, sample.side("right"), decoder.side("left"))
+    _arrow(ax, decoder.side("right"), rebuilt.side("left"))
+    _arrow(ax, image.side("bottom"), loss.side("left"), bend="angle,angleA=-90,angleB=180,rad=0",
+           dashed=True)
+    _arrow(ax, log_var.side("bottom"), (log_var.x, loss.y + loss.h / 2), dashed=True)
+    ax.text(log_var.x + 0.2, (log_var.y - log_var.h / 2 + loss.y + loss.h / 2) / 2, "μ and log σ²\nenter the KL",
+            ha="left", va="center", fontsize=FONT_SIZE - 1, color="#8a2b2b")
+    _arrow(ax, rebuilt.side("bottom"), loss.side("right"), bend="angle,angleA=-90,angleB=0,rad=0",
+           dashed=True)
+    return fig
+
+
+def gan():
+    """Lesson 06's DCGAN: noise → generator → fake images; real and fake images → discriminator →
+    logit; D's cross-entropy loss and G's non-saturating loss −log D(G(z))."""
+    fig, ax = _canvas(16.0, 8.8, "GAN: a generator and a discriminator trained against each other")
+    noise = _box(ax, 1.3, 6.5, 2.3, 1.5, "noise z\n~ N(0, I)\n64 numbers", "noise")
+    generator = _box(ax, 4.5, 6.5, 3.1, 1.9, "generator G\nDense → 7×7\n2 × Conv2DTranspose",
+                     "network")
+    fake = _box(ax, 7.75, 6.5, 2.3, 1.3, "fake images\nG(z)", "data")
+    real = _box(ax, 7.75, 2.1, 2.3, 1.3, "real images x\n(MNIST)", "data")
+    critic = _box(ax, 10.45, 4.3, 2.5, 2.0, "discriminator D\n2 × Conv2D\nDense", "network")
+    logit = _box(ax, 13.8, 4.3, 3.0, 1.5, "logit ℓ\nD = sigmoid(ℓ)\n= P(real)", "code")
+    d_loss = _box(ax, 13.8, 7.35, 4.2, 1.9,
+                  "D's loss: cross-entropy\n−log D(x) − log(1 − D(G(z)))\nreal → 1, fake → 0; updates D",
+                  "loss")
+    g_loss = _box(ax, 13.8, 1.25, 4.2, 1.9,
+                  "G's loss, non-saturating\n−log D(G(z))\nupdates G; D held fixed", "loss")
+    _arrow(ax, noise.side("right"), generator.side("left"))
+    _arrow(ax, generator.side("right"), fake.side("left"))
+    left = critic.x - critic.w / 2
+    _arrow(ax, fake.side("bottom"), (left, critic.y + 0.45), bend="angle,angleA=-90,angleB=180,rad=0")
+    _arrow(ax, real.side("top"), (left, critic.y - 0.45), bend="angle,angleA=90,angleB=180,rad=0")
+    _arrow(ax, critic.side("right"), logit.side("left"))
+    _arrow(ax, logit.side("top"), d_loss.side("bottom"), dashed=True)
+    _arrow(ax, logit.side("bottom"), g_loss.side("top"), dashed=True)
+    return fig
