@@ -67,3 +67,55 @@ def blank_square(blank_fn):
         raise ExerciseError(f"{name}: (top={top}, left={left}, size={size}) blanked the right "
                             f"number of pixels in the wrong place")
     passed(name, 3)
+
+
+def salt_and_pepper(noise_fn):
+    """`noise_fn(x, p, rng)` must return a new array in which each pixel, with probability `p`
+    (drawn from the NumPy generator `rng`), is set to 0 or to 1 with equal odds, every other
+    pixel keeping its value."""
+    name = "salt_and_pepper"
+    # Pixels strictly inside (0, 1): a changed pixel is one that became exactly 0 or 1.
+    x = np.random.default_rng(0).uniform(0.05, 0.95, (200, 28, 28, 1)).astype(np.float32)
+    original = x.copy()
+    rng = np.random.default_rng(1)
+    p = 0.2
+    out = np.asarray(run_learner(name, noise_fn, x, p, rng))
+    if not np.array_equal(x, original):
+        raise ExerciseError(f"{name}: your function changed its input; return a new array")
+    if out.shape != x.shape:
+        raise ExerciseError(f"{name}: the output has shape {out.shape}, expected {x.shape}")
+    changed = out != x
+    if np.any((out[changed] != 0) & (out[changed] != 1)):
+        raise ExerciseError(f"{name}: some changed pixels are neither 0 nor 1; a chosen pixel "
+                            f"becomes exactly 0 (pepper) or exactly 1 (salt)")
+    fraction = float(changed.mean())
+    if abs(fraction - (1 - p)) < 0.01:
+        raise ExerciseError(f"{name}: with p={p} you changed {fraction:.1%} of the pixels, about "
+                            f"1 - p: the mask is reversed, change a pixel when its draw is below p")
+    if abs(fraction - (1 - (1 - p) ** 2)) < 0.01:
+        raise ExerciseError(f"{name}: with p={p} you changed {fraction:.1%} of the pixels, about "
+                            f"1 - (1 - p)²: draw ONE mask of the pixels to change (probability p), "
+                            f"then pick 0 or 1 for each of them, not a salt mask and a pepper mask "
+                            f"of probability p each")
+    if abs(fraction - p) > 0.01:
+        raise ExerciseError(f"{name}: with p={p} you changed {fraction:.1%} of the pixels, "
+                            f"expected about {p:.0%}")
+    salt = float(out[changed].mean())
+    if salt < 0.05:
+        raise ExerciseError(f"{name}: every changed pixel is 0 (pepper only); set half of them to "
+                            f"1 (salt)")
+    if salt > 0.95:
+        raise ExerciseError(f"{name}: every changed pixel is 1 (salt only); set half of them to "
+                            f"0 (pepper)")
+    if abs(salt - 0.5) > 0.03:
+        raise ExerciseError(f"{name}: {salt:.0%} of the changed pixels are 1; expected about half "
+                            f"(salt and pepper equally likely)")
+    again = np.asarray(run_learner(name, noise_fn, x, p, rng))
+    if np.array_equal(again, out):
+        raise ExerciseError(f"{name}: two calls damaged the same pixels; draw from `rng` so "
+                            f"every call gets fresh noise")
+    compare(name, run_learner(name, noise_fn, x, 0.0, rng), x, what="the output for p=0")
+    full = np.asarray(run_learner(name, noise_fn, x, 1.0, rng))
+    if not np.all((full == 0) | (full == 1)):
+        raise ExerciseError(f"{name}: with p=1 every pixel should become 0 or 1")
+    passed(name, 4)

@@ -65,3 +65,60 @@ def test_blank_accepts_solution(capsys):
 def test_blank_rejects(wrong, message):
     with pytest.raises(ExerciseError, match=message):
         check.blank_square(wrong)
+
+
+def salt_pepper_solution(x, p, rng):
+    out = x.copy()
+    hit = rng.random(x.shape) < p
+    out[hit] = rng.integers(0, 2, size=int(hit.sum()))
+    return out
+
+
+def salt_pepper_in_place(x, p, rng):
+    hit = rng.random(x.shape) < p
+    x[hit] = rng.integers(0, 2, size=int(hit.sum()))
+    return x
+
+
+def salt_pepper_reversed(x, p, rng):
+    return np.where(rng.random(x.shape) > p, rng.integers(0, 2, x.shape), x)
+
+
+def salt_pepper_two_masks(x, p, rng):
+    out = np.where(rng.random(x.shape) < p, 0.0, x)
+    return np.where(rng.random(x.shape) < p, 1.0, out)
+
+
+def salt_pepper_uniform(x, p, rng):
+    return np.where(rng.random(x.shape) < p, rng.random(x.shape), x)
+
+
+def salt_pepper_flip(x, p, rng):
+    return np.where(rng.random(x.shape) < p, 1.0 - x, x)
+
+
+def test_salt_and_pepper_accepts_solution(capsys):
+    check.salt_and_pepper(salt_pepper_solution)
+    assert "✓ salt_and_pepper" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("wrong, message", [
+    (stub, "not done yet"),
+    (salt_pepper_in_place, "changed its input"),
+    (salt_pepper_reversed, "reversed"),
+    (salt_pepper_two_masks, "ONE mask"),
+    (salt_pepper_uniform, "neither 0 nor 1"),
+    (salt_pepper_flip, "neither 0 nor 1"),
+    (lambda x, p, rng: np.where(rng.random(x.shape) < p, 0.0, x), "pepper only"),
+    (lambda x, p, rng: np.where(rng.random(x.shape) < p, 1.0, x), "salt only"),
+    (lambda x, p, rng: np.where(rng.random(x.shape) < p / 2, rng.integers(0, 2, x.shape), x),
+     "expected about 20%"),
+    (lambda x, p, rng: np.where(rng.random(x.shape) < p, rng.random(x.shape) < 0.8, x),
+     "expected about half"),
+    (lambda x, p, rng: salt_pepper_solution(x, p, np.random.default_rng(0)), "same pixels"),
+    (lambda x, p, rng: salt_pepper_solution(x, max(p, 0.01), rng), "p=0"),
+    (lambda x, p, rng: salt_pepper_solution(x, min(p, 0.5), rng), "p=1"),
+])
+def test_salt_and_pepper_rejects(wrong, message):
+    with pytest.raises(ExerciseError, match=message):
+        check.salt_and_pepper(wrong)
