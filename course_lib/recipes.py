@@ -7,16 +7,26 @@ With `require_trained=True` a recipe refuses to train and raises `NotTrainedErro
 a tool that only reads trained models wants).
 """
 
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
 import keras
+import numpy as np
 
 from . import saving
-from .config import by_mode, checkpoint_dir, model_path, seed_everything
+from .config import by_mode, checkpoint_dir, model_path, repo_root, seed_everything
 from .training import cosine_adam, fit_resumable, is_finished
 from .validation import check_images, check_labels, check_positive_int
 
 CNN_FILE = "cnn_classifier.keras"
 CNN_RUN = "lesson01_cnn"
 DCGAN_RUN = "lesson06_dcgan"
+CGAN_FILE = "cgan_generator.keras"
+CGAN_RUN = "lesson07_cgan"
+DIFFUSION_FILE = "diffusion_unet.weights.h5"
+DIFFUSION_RECORD = "diffusion_unet.json"
 
 
 class NotTrainedError(RuntimeError):
@@ -201,4 +211,157 @@ def reference_classifier(verbose="auto") -> keras.Model:
     model = train_cnn_classifier(x, y, epochs=by_mode(12, 2), verbose=verbose,
                                  workdir=checkpoint_dir(CNN_RUN))
     model.save(path)
+    return model
+
+
+def diffusion_plan() -> dict:
+    """Settings of lesson 08's pixel diffusion model, shared by the weights shipped in
+    `data/weights/` (`benchmarks/diffusion.py`), the notebook's live run and its tests."""
+    return {"widths": (16, 32, 64), "groups": 8, "schedule": "linear", "batch_size": 128,
+            "learning_rate": 2e-3, "shipped_epochs": by_mode(8, 1)}
+
+
+def new_pixel_diffusion(plan: dict = None):
+    """An untrained `Diffusion` U-Net with the plan's settings (seeded, not compiled)."""
+    from .models.diffusion import Diffusion
+
+    plan = plan or diffusion_plan()
+    seed_everything(0)
+    return Diffusion(widths=plan["widths"], groups=plan["groups"], schedule=plan["schedule"],
+                     seed=0)
+
+
+def pixel_diffusion(x_train, epochs: int, name: str, verbose=2, require_trained: bool = False):
+    """Lesson 08's U-Net diffusion model trained on `x_train` for `epochs` (Adam, cosine decay
+    from the plan's learning rate), checkpointed under `name`; returns (model, history)."""
+    plan = diffusion_plan()
+    workdir = checkpoint_dir(name)
+    if require_trained and not is_finished(workdir):
+        raise NotTrainedError(f"{workdir} holds no finished run; train it first")
+    x_train = check_images(x_train, "x_train")
+    model = new_pixel_diffusion(plan)
+    model.compile(optimizer=cosine_adam(plan["learning_rate"], epochs=epochs,
+                                        n_examples=len(x_train), batch_size=plan["batch_size"]))
+    history = fit_resumable(model, x_train, epochs=epochs, workdir=workdir,
+                            batch_size=plan["batch_size"], seed=0, verbose=verbose)
+    return model, history
+
+
+def shipped_diffusion_run() -> str:
+    """Checkpoint name of the run whose averaged weights ship in `data/weights/`."""
+    return f"bench_diffusion_e{diffusion_plan()['shipped_epochs']}"
+
+
+def vae_run(latent_dim: int, kl_weight: float, n_train: int, epochs: int) -> str:
+    """Checkpoint name of a lesson-05 VAE."""
+    return f"lesson05_vae{latent_dim}d_c{kl_weight:g}_n{n_train}_e{epochs}"
+
+
+def lesson_vae(x_train, latent_dim: int, kl_weight: float = 1.0, epochs: int = None, verbose=2,
+               validation_data=None, require_trained: bool = False):
+    """A lesson-05 VAE (Adam 1e-3, the plan's batch size, seed 0) trained on `x_train` for
+    `epochs` (default: lesson 05's 10, fast mode 1); returns (model, history)."""
+    from .models.vae import VAE
+
+    epochs = by_mode(10, 1) if epochs is None else epochs
+    workdir = checkpoint_dir(vae_run(latent_dim, kl_weight, len(x_train), epochs))
+    if require_trained and not is_finished(workdir):
+        raise NotTrainedError(f"{workdir} holds no finished VAE; run lesson 05 first")
+    model = VAE(latent_dim=latent_dim, kl_weight=kl_weight, seed=0)
+    model.compile(optimizer=keras.optimizers.Adam(1e-3))
+    history = fit_resumable(model, x_train, epochs=epochs, batch_size=lesson_plan()["batch_size"],
+                            verbose=verbose, validation_data=validation_data, workdir=workdir)
+    return model, history
+
+
+def lesson_vae16(x_train, verbose=2, require_trained: bool = False):
+    """Lesson 05's 16-dimensional VAE (5 epochs; fast mode 1), the one lesson 08 builds on."""
+    return lesson_vae(x_train, 16, epochs=by_mode(5, 1), verbose=verbose,
+                      require_trained=require_trained)[0]
+
+
+class LatentDiffusion:
+    """A diffusion model over a VAE's standardised codes, and the VAE that decodes its samples
+    (Rombach et al. 2022's latent diffusion, in miniature)."""
+
+    def __init__(self, diffusion, vae, mean, std):
+        self.diffusion, self.vae = diffusion, vae
+        self.mean, self.std = mean, std
+
+    def generate(self, n: int, steps: int = 50, seed: int = 0) -> np.ndarray:
+        """`n` images in [0, 1]: codes sampled by DDIM in `steps` steps, decoded by the VAE."""
+        codes = self.diffusion.sample(n, steps=steps, seed=seed) * self.std + self.mean
+        return self.vae.decode(codes)
+
+
+LATENT_DIFFUSION_RUN = "lesson08_latent_diffusion"
+
+
+def latent_diffusion(vae, x_train, verbose=2, require_trained: bool = False):
+    """A small MLP diffusion model trained on the posterior means of `vae` for `x_train`
+    (standardised per dimension; 40 epochs, fast mode 2); returns (LatentDiffusion, history)."""
+    from .models.diffusion import Diffusion
+
+    workdir = checkpoint_dir(LATENT_DIFFUSION_RUN)
+    if require_trained and not is_finished(workdir):
+        raise NotTrainedError(f"{workdir} holds no finished latent diffusion; run lesson 08 first")
+    codes = vae.encode(x_train)[0]
+    mean, std = codes.mean(axis=0), codes.std(axis=0)
+    epochs, batch_size = by_mode(40, 2), 256
+    seed_everything(0)
+    model = Diffusion(widths=(256,), data_shape=codes.shape[1:], seed=0)
+    model.compile(optimizer=cosine_adam(1e-3, epochs=epochs, n_examples=len(codes),
+                                        batch_size=batch_size))
+    history = fit_resumable(model, (codes - mean) / std, epochs=epochs, batch_size=batch_size,
+                            verbose=verbose, workdir=workdir)
+    return LatentDiffusion(model, vae, mean, std), history
+
+
+def shipped_weights_dir():
+    """`data/weights/`: trained weights that ship with the course, each with a JSON record."""
+    return repo_root() / "data" / "weights"
+
+
+def ship_diffusion_weights(path, record: dict):
+    """Copy the EMA weights at `path` into `data/weights/` with a record beside them: their
+    SHA-256 and how they were made (`record`: epochs, seconds, machine, …). This is what
+    `benchmarks/diffusion.py --ship` does; returns the shipped path."""
+    folder = shipped_weights_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / DIFFUSION_FILE
+    shutil.copyfile(path, target)
+    record = {**record, "sha256": sha256_of(target)}
+    (folder / DIFFUSION_RECORD).write_text(json.dumps(record, indent=1, sort_keys=True) + "\n")
+    return target
+
+
+def sha256_of(path) -> str:
+    """Hex SHA-256 of a file's bytes."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def shipped_diffusion_record() -> dict:
+    """How the shipped diffusion weights were made (`data/weights/diffusion_unet.json`)."""
+    path = shipped_weights_dir() / DIFFUSION_RECORD
+    if not path.exists():
+        raise FileNotFoundError(f"{path} is missing; expected the record of the weights that "
+                                f"ship with the course (benchmarks/diffusion.py --ship writes it)")
+    return json.loads(path.read_text())
+
+
+def shipped_diffusion():
+    """Lesson 08's U-Net with the shipped averaged weights (checksum verified first)."""
+    path = shipped_weights_dir() / DIFFUSION_FILE
+    expected = shipped_diffusion_record()["sha256"]
+    if not path.exists():
+        raise FileNotFoundError(f"{path} is missing; expected the weights that ship with the "
+                                f"course (benchmarks/diffusion.py --ship makes them)")
+    found = sha256_of(path)
+    if found != expected:
+        raise ValueError(f"{path} has SHA-256 {found}, expected {expected} (its record): the "
+                         f"file is damaged or is a Git LFS pointer; fetch it again. It was "
+                         f"left as it is.")
+    model = new_pixel_diffusion()
+    model.ema_network.load_weights(path)
+    model.network.set_weights(model.ema_network.get_weights())
     return model

@@ -8,6 +8,7 @@ into place, so an interrupted write never leaves a half-written checkpoint.
 
 import json
 import os
+import time
 import warnings
 from pathlib import Path
 
@@ -55,6 +56,7 @@ def fit_resumable(model, x, y=None, *, epochs: int, workdir, batch_size: int = 1
     if state["epoch"]:
         _restore(model, workdir)
     for epoch in range(state["epoch"], epochs):
+        started = time.perf_counter()
         seed_everything(seed + epoch)
         order = np.random.default_rng([seed, epoch]).permutation(len(x)) if shuffle else slice(None)
         data = make_dataset(x[order], None if y is None else np.asarray(y)[order],
@@ -65,7 +67,8 @@ def fit_resumable(model, x, y=None, *, epochs: int, workdir, batch_size: int = 1
         for name, values in result.history.items():
             state["history"].setdefault(name, []).extend(float(v) for v in values)
         state.update(epoch=epoch + 1, epochs=epochs, seed=seed, batch_size=batch_size,
-                     n_examples=len(x))
+                     n_examples=len(x),
+                     seconds=state.get("seconds", 0.0) + time.perf_counter() - started)
         _save(model, workdir, state)
     return state["history"]
 
@@ -116,6 +119,12 @@ def is_finished(workdir) -> bool:
     """True when `workdir` holds a run whose checkpoint has all the epochs it was asked for."""
     state = _read_state(Path(workdir))
     return state["epoch"] > 0 and state["epoch"] >= state.get("epochs", 0)
+
+
+def trained_seconds(workdir) -> float:
+    """Wall-clock seconds the run in `workdir` has spent training, summed over its epochs and
+    sessions (NaN for a run checkpointed before the course recorded it)."""
+    return float(_read_state(Path(workdir)).get("seconds", float("nan")))
 
 
 def _read_state(workdir: Path) -> dict:

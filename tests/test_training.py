@@ -8,7 +8,8 @@ import pytest
 from course_lib.config import seed_everything
 from course_lib.models.autoencoder import Autoencoder
 from course_lib.models.steps import track
-from course_lib.training import CheckpointError, cosine_adam, fit_resumable, seed_states
+from course_lib.training import (CheckpointError, cosine_adam, fit_resumable, seed_states,
+                                 trained_seconds)
 from course_lib.training import BatchLosses
 
 
@@ -31,6 +32,18 @@ def test_checkpoint_files_and_history(tmp_path):
     assert state["epoch"] == 2 and state["history"]["loss"] == history["loss"]
     assert (tmp_path / "checkpoint.weights.h5").exists() and (tmp_path / "rng.npz").exists()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith("tmp-")]
+
+
+def test_training_time_is_summed_over_sessions_and_kept_on_reload(tmp_path):
+    x = tiny_images()
+    assert np.isnan(trained_seconds(tmp_path))
+    fit_resumable(fresh_model(), x, x, epochs=1, batch_size=32, workdir=tmp_path, verbose=0)
+    first = trained_seconds(tmp_path)
+    fit_resumable(fresh_model(), x, x, epochs=2, batch_size=32, workdir=tmp_path, verbose=0)
+    second = trained_seconds(tmp_path)
+    assert 0 < first < second
+    fit_resumable(fresh_model(), x, x, epochs=2, batch_size=32, workdir=tmp_path, verbose=0)
+    assert trained_seconds(tmp_path) == second
 
 
 def test_resumed_run_matches_an_uninterrupted_one(tmp_path):

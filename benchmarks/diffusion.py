@@ -1,0 +1,113 @@
+"""Lesson 08 benchmark: the pixel-space diffusion model whose weights ship in `data/weights/`,
+and latent diffusion over lesson 05's VAE against the VAE's own prior draws.
+
+1. Trains lesson 08's U-Net (`recipes.pixel_diffusion`, settings in `recipes.diffusion_plan`) on
+   the 60,000 training digits, checkpointed every epoch (a rerun resumes or reloads), and saves
+   the averaged (EMA) weights to `build/models/diffusion_unet.weights.h5`. With `--ship` it also
+   copies them to `data/weights/` with a JSON record (SHA-256, epochs, seconds,
+   machine) beside them, which is how the shipped file
+   is made.
+2. Samples with DDIM at 10, 25, 50 and 100 steps and scores each set by its Fréchet distance to
+   the 10,000 test digits in the lesson-01 CNN's features; at 25 steps also the smallest class
+   share, the share classified with confidence ≥ 0.9 and the seconds per 1,000 images.
+3. Trains the latent diffusion of lesson 08 on the 16-dimensional VAE of lesson 05 and scores
+   its decoded samples against the VAE's prior draws N(0, I) the same way.
+
+Usage: python benchmarks/diffusion.py [--ship]   (COURSE_FAST=1 for a smoke run)
+"""
+
+import argparse
+import time
+
+import course_lib  # noqa: F401  (quiets TensorFlow before it loads)
+import numpy as np
+
+from course_lib import config, data, metrics, recipes, report, training
+from course_lib.models.classifiers import feature_model
+
+SWEEP_STEPS = (10, 25, 50, 100)
+
+
+def scorer(x_test):
+    """A function images → (Fréchet distance, class shares, confident share)."""
+    classifier = recipes.reference_classifier(verbose=2)
+    features = feature_model(classifier)
+    real = features.predict(x_test, batch_size=1000, verbose=0)
+
+    def score(images):
+        probs = classifier.predict(images, batch_size=1000, verbose=0)
+        fd = metrics.frechet_distance(features.predict(images, batch_size=1000, verbose=0), real)
+        return fd, metrics.class_histogram(probs), float(np.mean(probs.max(axis=1) >= 0.9))
+
+    return score
+
+
+def pixel_figures(x_train, score, ship: bool) -> dict:
+    """Train (or reload) the shipped-weights run, save its EMA weights, score DDIM samples."""
+    run = recipes.shipped_diffusion_run()
+    epochs = recipes.diffusion_plan()["shipped_epochs"]
+    model, _ = recipes.pixel_diffusion(x_train, epochs, run)
+    seconds = training.trained_seconds(config.checkpoint_dir(run))
+    path = config.model_path(recipes.DIFFUSION_FILE)
+    model.ema_network.save_weights(path)
+    n = config.by_mode(2000, 200)
+    figures = {"train_seconds": seconds, "img_per_s": epochs * len(x_train) / seconds,
+               "epochs": epochs, "sweep_samples": n}
+    if ship:
+        record = {**figures, "machine": config.machine_label(), "run": run,
+                  "command": "python benchmarks/diffusion.py --ship"}
+        print(f"shipped {recipes.ship_diffusion_weights(path, record)} with its record")
+    for steps in SWEEP_STEPS:
+        start = time.perf_counter()
+        images = model.sample(n, steps=steps, seed=1)
+        elapsed = time.perf_counter() - start
+        fd, shares, confident = score(images)
+        figures[f"fd_ddim_{steps}"] = fd
+        figures[f"seconds_per_1000_ddim_{steps}"] = elapsed / n * 1000
+        if steps == 25:
+            figures.update(min_class_share=float(shares.min()), confident_share=confident)
+        print(f"DDIM {steps:>3} steps: Fréchet distance {fd:7.2f}, {elapsed / n * 1000:6.1f} s per "
+              f"1,000 images, class shares {shares.min():.3f}-{shares.max():.3f}, "
+              f"confident {confident:.3f}", flush=True)
+    return figures
+
+
+def latent_figures(x_train, score) -> dict:
+    """Latent diffusion over lesson 05's 16-d VAE against the VAE's prior draws."""
+    vae = recipes.lesson_vae16(x_train)
+    start = time.perf_counter()
+    sampler, _ = recipes.latent_diffusion(vae, x_train)
+    trained = training.trained_seconds(config.checkpoint_dir(recipes.LATENT_DIFFUSION_RUN))
+    n = config.by_mode(10_000, 500)
+    latent = score(sampler.generate(n, seed=1))
+    prior = score(vae.sample(n, seed=1))
+    print(f"latent diffusion ({time.perf_counter() - start:.0f} s incl. encoding; trained "
+          f"{trained:.0f} s): Fréchet distance {latent[0]:.2f}, confident {latent[2]:.3f}, class "
+          f"shares {latent[1].min():.3f}-{latent[1].max():.3f}", flush=True)
+    print(f"VAE prior draws: Fréchet distance {prior[0]:.2f}, confident {prior[2]:.3f}, class "
+          f"shares {prior[1].min():.3f}-{prior[1].max():.3f}", flush=True)
+    return {"latent_fd": latent[0], "vae_prior_fd": prior[0],
+            "latent_confident_share": latent[2], "vae_prior_confident_share": prior[2],
+            "latent_min_class_share": float(latent[1].min()),
+            "vae_prior_min_class_share": float(prior[1].min()),
+            "latent_train_seconds": trained}
+
+
+def main(ship: bool):
+    (x_train, _), (x_test, _) = data.load_mnist(n_train=config.by_mode(None, 2048),
+                                                n_test=config.by_mode(None, 1000))
+    score = scorer(x_test)
+    figures = pixel_figures(x_train, score, ship)
+    figures.update(latent_figures(x_train, score))
+    print(report.write_benchmark("diffusion", figures))
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--ship", action="store_true",
+                        help="copy the trained weights into data/weights/ (default mode only)")
+    args = parser.parse_args()
+    if args.ship and config.fast_mode():
+        parser.error("--ship stores the default-mode weights; unset COURSE_FAST")
+    config.seed_everything(0)
+    main(args.ship)
