@@ -5,39 +5,72 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-# TensorFlow build: keep one that is already importable (Colab, conda), else the GPU build on
-# Linux with an NVIDIA driver, else the CPU wheel (the plain wheel on macOS, via pyproject markers).
+# TensorFlow build: keep one the base Python already imports (conda, a system package: the venv
+# then sees it through --system-site-packages), else the GPU build on Linux with an NVIDIA driver,
+# else the CPU wheel (the plain `tensorflow` wheel on macOS and Linux aarch64, via pyproject markers).
 TF_EXTRA = $(shell if $(BIN)/python -c "import tensorflow" >/dev/null 2>&1; then echo ""; \
 	elif [ "$$(uname -s)" = Linux ] && command -v nvidia-smi >/dev/null 2>&1; then echo "gpu,"; \
 	else echo "cpu,"; fi)
 NBVAL  := -p no:python --nbval-lax --nbval-current-env --nbval-cell-timeout=600
-TEST_BUILD := build/test
+TEST_BUILD := $(CURDIR)/build/test
 
-.PHONY: help course test unit lint notebooks bench figures student headers lab
+# Oldest-versions leg of `make test`: the minimums of TensorFlow and Keras in pyproject.toml,
+# installed in a venv of their own that later runs reuse until pyproject.toml changes.
+min_version = $(shell sed -n 's/^ *"$(1)>=\([0-9.]*\)[";].*/\1/p' pyproject.toml | head -n 1)
+OLDEST_TF    = $(call min_version,tensorflow-cpu)
+OLDEST_KERAS = $(call min_version,keras)
+TF_PACKAGE   = $(shell if [ "$$(uname -s)" = Darwin ] || [ "$$(uname -m)" = aarch64 ]; \
+	then echo tensorflow; else echo tensorflow-cpu; fi)
+OLDEST_VENV  := build/venv-oldest
+OLDEST_STAMP := $(OLDEST_VENV)/.installed
+# The oldest leg runs the unit tests whose outcome can depend on the TensorFlow/Keras version:
+# every model (its train_step, saving, bad inputs), the exercise checks, training and
+# checkpoints, seeding, recipes and metrics. It leaves out the fresh-process reloads (the main
+# leg runs them) and what does not touch TensorFlow or runs every tool end to end.
+OLDEST_TESTS := tests/models tests/checks tests/test_training.py tests/test_config.py \
+	tests/test_recipes.py tests/test_metrics.py tests/test_metrics_gan.py
+OLDEST_LESSON := notebooks/06_dcgan.ipynb
+
+.PHONY: help course test unit lint notebooks oldest bench figures student headers executed lab
 
 help:
 	@echo "make course     run every notebook headless, HTML in build/html (COURSE_FAST=1 for minutes)"
 	@echo "make test       unit tests (linter and a fast run of every benchmark and tool included),"
-	@echo "                then every notebook through nbval in fast mode"
+	@echo "                every notebook through nbval in fast mode, then the unit tests and one"
+	@echo "                lesson with the oldest TensorFlow and Keras that pyproject.toml allows"
 	@echo "make lint       only the linter (ruff's pyflakes rules, notebooks included)"
 	@echo "make bench      default-mode benchmarks -> benchmarks/results/ and summary.md"
 	@echo "make figures    README gallery in docs/figures/ from the benchmarks' trained models"
-	@echo "make student    student versions of the notebooks in student/"
-	@echo "make headers    refresh the Colab badge and setup cell of every notebook"
+	@echo "make executed   run every lesson in default mode -> executed/ (outputs kept, for reading)"
+	@echo "make student    answer-free versions of the notebooks in student/"
+	@echo "make headers    refresh the Colab badge, setup cell and GPU request of every notebook"
 	@echo "make lab        start JupyterLab in this folder"
 
 $(BIN)/python:
-	$(PYTHON) -m venv $(VENV)
+	@$(PYTHON) -c "import sys; sys.exit(sys.version_info < (3, 11))" 2>/dev/null || { \
+		echo "The course needs Python 3.11 or newer; $(PYTHON) is $$($(PYTHON) -V 2>&1)." \
+			"Run make PYTHON=python3.12 (or another 3.11+ interpreter)."; exit 1; }
+	@if $(PYTHON) -c "import tensorflow" >/dev/null 2>&1; then \
+		$(PYTHON) -m venv --system-site-packages $(VENV); \
+		if $(BIN)/python -c "import tensorflow" >/dev/null 2>&1; then \
+			echo "Keeping the TensorFlow that $(PYTHON) imports ($(VENV) sees it through --system-site-packages)."; \
+		else echo "$(PYTHON) imports TensorFlow from a venv of its own, which $(VENV) cannot see: installing one."; \
+			rm -rf $(VENV); $(PYTHON) -m venv $(VENV); fi; \
+	else $(PYTHON) -m venv $(VENV); fi
 
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[$(TF_EXTRA)dev,instructor]"
+	$(BIN)/python -m pip install --quiet -e ".[$(TF_EXTRA)dev,instructor]" || { \
+		echo "Installing failed. If pip found no TensorFlow for $$(uname -sm), this platform has no" \
+			"TensorFlow wheel: install TensorFlow $(OLDEST_TF) or newer yourself (conda, or a" \
+			"build from source) into $(PYTHON), delete $(VENV) and run make again: an" \
+			"importable TensorFlow is kept."; exit 1; }
 	touch $(STAMP)
 
 course: $(STAMP)
 	$(BIN)/python tools/run_course.py
 
-test: unit notebooks
+test: unit notebooks oldest
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest tests
@@ -51,11 +84,31 @@ notebooks: $(STAMP)
 	rm -rf $(TEST_BUILD)
 	COURSE_FAST=1 COURSE_BUILD_DIR=$(TEST_BUILD) $(BIN)/python -m pytest $(NBVAL) notebooks/
 
+$(OLDEST_STAMP): pyproject.toml
+	rm -rf $(OLDEST_VENV)
+	$(PYTHON) -m venv $(OLDEST_VENV)
+	$(OLDEST_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(OLDEST_VENV)/bin/python -m pip install --quiet -e ".[dev,instructor]" \
+		"$(TF_PACKAGE)==$(OLDEST_TF)" "keras==$(OLDEST_KERAS)"
+	touch $(OLDEST_STAMP)
+
+oldest: $(OLDEST_STAMP)
+	@$(OLDEST_VENV)/bin/python -c "import keras, tensorflow as tf; \
+		print('oldest versions: TensorFlow', tf.__version__, 'Keras', keras.__version__)"
+	$(OLDEST_VENV)/bin/python -m pytest -q -k "not fresh_process" \
+		$(OLDEST_TESTS)
+	rm -rf $(TEST_BUILD)-oldest
+	COURSE_FAST=1 COURSE_BUILD_DIR=$(TEST_BUILD)-oldest $(OLDEST_VENV)/bin/python -m pytest \
+		$(NBVAL) $(OLDEST_LESSON)
+
 bench: $(STAMP)
 	$(BIN)/python tools/run_benchmarks.py
 
 figures: $(STAMP)
 	$(BIN)/python tools/make_figures.py
+
+executed: $(STAMP)
+	$(BIN)/python tools/make_executed.py
 
 student: $(STAMP)
 	$(BIN)/python tools/make_student.py

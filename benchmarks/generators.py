@@ -59,7 +59,7 @@ def samplers(x_train) -> dict:
 
     return {
         "vae": (lambda n: (vae.sample(n, seed=1), None),
-                seconds(recipes.vae_run(16, 1.0, len(x_train), config.by_mode(5, 1)))),
+                seconds(recipes.vae16_run(len(x_train)))),
         "dcgan": (lambda n: (dcgan.predict(noise(n, dcgan.inputs[0].shape[-1]), batch_size=1000,
                                            verbose=0), None), seconds(recipes.DCGAN_RUN)),
         "cgan": (conditional, seconds(recipes.CGAN_RUN)),

@@ -36,6 +36,11 @@ def seed_everything(seed: int = 0) -> int:
     random.seed(seed)
     np.random.seed(seed)
     keras.utils.set_random_seed(int(seed))  # also seeds TensorFlow's global generator
+    # Keras 3.15 also forgets its global SeedGenerator here, Keras 3.10 does not: drop it, so an
+    # unseeded keras.random draw after this call repeats on every version.
+    from keras.src.backend.common import global_state
+
+    global_state.set_global_attribute("global_seed_generator", None)
     return int(seed)
 
 
@@ -77,11 +82,6 @@ def describe_runtime() -> dict:
     import keras
     import tensorflow as tf
 
-    gpus = tf.config.list_physical_devices("GPU")
-    gpu_names = []
-    for gpu in gpus:
-        details = tf.config.experimental.get_device_details(gpu)
-        gpu_names.append(details.get("device_name", gpu.name))
     return {
         "python": platform.python_version(),
         "tensorflow": tf.__version__,
@@ -89,10 +89,35 @@ def describe_runtime() -> dict:
         "numpy": np.__version__,
         "cpu_cores": os.cpu_count(),
         "cpu": platform.processor() or platform.machine(),
-        "gpus": gpu_names,
+        "gpus": gpu_names(),
         "colab": on_colab(),
         "fast_mode": fast_mode(),
     }
+
+
+def gpu_names() -> list:
+    """Names of the GPUs TensorFlow sees (empty on a CPU-only runtime)."""
+    import tensorflow as tf
+
+    return [tf.config.experimental.get_device_details(gpu).get("device_name", gpu.name)
+            for gpu in tf.config.list_physical_devices("GPU")]
+
+
+def gpu_report(names=None, colab=None) -> str:
+    """One line for the top of a lesson: the GPU TensorFlow uses, or that there is none and how
+    to get one (Colab's menu on Colab, the `gpu` extra or Colab elsewhere). `names` and `colab`
+    default to this runtime's."""
+    names = gpu_names() if names is None else names
+    colab = on_colab() if colab is None else colab
+    if names:
+        return f"GPU in use: {', '.join(names)}."
+    if colab:
+        return ("No GPU: this runtime trains on the CPU, which takes far longer in default mode. "
+                "Switch with Runtime > Change runtime type > Hardware accelerator: GPU (a T4 is "
+                "free), then run the notebook again from the top.")
+    return ("No GPU: TensorFlow trains on the CPU (fine in fast mode; in default mode lessons take "
+            "up to about 20 minutes each on 2 cores). To use an NVIDIA GPU on Linux install the "
+            "`gpu` extra (`pip install -e \".[gpu]\"`), or open the lesson on Colab with its badge.")
 
 
 def machine_label() -> str:

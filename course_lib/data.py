@@ -1,9 +1,11 @@
-"""MNIST from its IDX files (offline first), plus the data helpers lessons share.
+"""MNIST and Fashion-MNIST from their IDX files (offline first), plus the data helpers lessons
+share.
 
 Search order for a dataset's four files: `$COURSE_DATA_DIR/<name>/`, then the repository's
 `data/<name>/`, then a download through `keras.datasets`. Every file read from disk is checked
-against the SHA-256 of its uncompressed bytes; a mismatch raises `DataError` and leaves the file
-untouched.
+against the SHA-256 of its uncompressed bytes, and so is a download (rebuilt as IDX bytes: Keras
+checks no hash of the Fashion-MNIST files it caches); a mismatch raises `DataError` and leaves
+the file untouched.
 """
 
 import gzip
@@ -26,7 +28,17 @@ SHA256 = {
         "t10k-images-idx3-ubyte": "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
         "t10k-labels-idx1-ubyte": "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
     },
+    "fashion-mnist": {
+        "train-images-idx3-ubyte": "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
+        "train-labels-idx1-ubyte": "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
+        "t10k-images-idx3-ubyte": "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
+        "t10k-labels-idx1-ubyte": "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
+    },
 }
+
+# Fashion-MNIST's class names, by label (Xiao, Rasul & Vollgraf 2017).
+FASHION_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+                   "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
 
 
 class DataError(RuntimeError):
@@ -37,6 +49,12 @@ def load_mnist(n_train=None, n_test=None):
     """MNIST as `(x_train, y_train), (x_test, y_test)`: float32 images in [0, 1] shaped
     (n, 28, 28, 1) and int64 labels. `n_train`/`n_test` keep only the first n examples."""
     return _load("mnist", n_train, n_test)
+
+
+def load_fashion_mnist(n_train=None, n_test=None):
+    """Fashion-MNIST (Zalando's clothes, `FASHION_CLASSES`), loaded and checked like
+    `load_mnist`: float32 images in [0, 1] shaped (n, 28, 28, 1) and int64 labels."""
+    return _load("fashion-mnist", n_train, n_test)
 
 
 def candidate_dirs(name: str) -> list:
@@ -115,7 +133,7 @@ def _parse_idx(raw: bytes, path) -> np.ndarray:
 def _download(name):
     import keras
 
-    loader = {"mnist": keras.datasets.mnist}[name]
+    loader = {"mnist": keras.datasets.mnist, "fashion-mnist": keras.datasets.fashion_mnist}[name]
     tried = ", ".join(str(d) for d in candidate_dirs(name))
     try:
         (x_train, y_train), (x_test, y_test) = loader.load_data()
@@ -124,7 +142,23 @@ def _download(name):
             f"{name}: no local copy found (looked in {tried}) and the download failed ({err}). "
             f"Put the four IDX files in one of those folders or set COURSE_DATA_DIR."
         ) from err
-    return x_train, y_train, x_test, y_test
+    arrays = [np.asarray(a, dtype=np.uint8) for a in (x_train, y_train, x_test, y_test)]
+    for stem, array in zip(FILES, arrays):
+        actual = hashlib.sha256(_idx_bytes(array)).hexdigest()
+        if actual != SHA256[name][stem]:
+            raise DataError(
+                f"{name}: the {stem} array from keras.datasets does not match the original file.\n"
+                f"  expected sha256 {SHA256[name][stem]}\n  actual   sha256 {actual}\n"
+                f"Its cache (~/.keras/datasets) may hold another version; put the four IDX files "
+                f"in one of {tried} instead."
+            )
+    return arrays
+
+
+def _idx_bytes(array: np.ndarray) -> bytes:
+    """The IDX file of an uint8 array (the inverse of `_parse_idx`), to check it by SHA-256."""
+    header = bytes([0, 0, 0x08, array.ndim]) + b"".join(d.to_bytes(4, "big") for d in array.shape)
+    return header + np.ascontiguousarray(array).tobytes()
 
 
 def _to_float(images: np.ndarray) -> np.ndarray:

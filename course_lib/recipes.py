@@ -231,7 +231,8 @@ def new_pixel_diffusion(plan: dict = None):
                      seed=0)
 
 
-def pixel_diffusion(x_train, epochs: int, name: str, verbose=2, require_trained: bool = False):
+def pixel_diffusion(x_train, epochs: int, name: str, verbose=2, callbacks=(),
+                    require_trained: bool = False):
     """Lesson 08's U-Net diffusion model trained on `x_train` for `epochs` (Adam, cosine decay
     from the plan's learning rate), checkpointed under `name`; returns (model, history)."""
     plan = diffusion_plan()
@@ -243,7 +244,8 @@ def pixel_diffusion(x_train, epochs: int, name: str, verbose=2, require_trained:
     model.compile(optimizer=cosine_adam(plan["learning_rate"], epochs=epochs,
                                         n_examples=len(x_train), batch_size=plan["batch_size"]))
     history = fit_resumable(model, x_train, epochs=epochs, workdir=workdir,
-                            batch_size=plan["batch_size"], seed=0, verbose=verbose)
+                            batch_size=plan["batch_size"], seed=0, verbose=verbose,
+                            callbacks=callbacks)
     return model, history
 
 
@@ -274,9 +276,17 @@ def lesson_vae(x_train, latent_dim: int, kl_weight: float = 1.0, epochs: int = N
     return model, history
 
 
+VAE16_EPOCHS = (5, 1)  # default and fast mode
+
+
+def vae16_run(n_train: int) -> str:
+    """Checkpoint name of lesson 05's 16-dimensional VAE trained on `n_train` images."""
+    return vae_run(16, 1.0, n_train, by_mode(*VAE16_EPOCHS))
+
+
 def lesson_vae16(x_train, verbose=2, require_trained: bool = False):
     """Lesson 05's 16-dimensional VAE (5 epochs; fast mode 1), the one lesson 08 builds on."""
-    return lesson_vae(x_train, 16, epochs=by_mode(5, 1), verbose=verbose,
+    return lesson_vae(x_train, 16, epochs=by_mode(*VAE16_EPOCHS), verbose=verbose,
                       require_trained=require_trained)[0]
 
 
@@ -365,3 +375,110 @@ def shipped_diffusion():
     model.ema_network.load_weights(path)
     model.network.set_weights(model.ema_network.get_weights())
     return model
+
+
+# Lesson 07: what GANs are for (also `benchmarks/gan_applications.py`).
+
+CYCLE_RUN = "lesson07_cyclegan"
+NOCYCLE_RUN = "lesson07_nocycle"
+DETECTOR_RUN = "lesson07_detector"
+CGAN_SNAPSHOT = "generator_epoch1.weights.h5"
+
+
+def gan_applications_plan() -> dict:
+    """Sizes and epochs of lesson 07. The conditional GAN trains like lesson 06's DCGAN (all
+    60,000 digits, batch 128, 469 generator steps per epoch), so lesson 06's per-epoch history
+    gives the unconditional model at the same number of steps. CycleGAN settings follow
+    `models/cyclegan.py`'s author's measurements (3 epochs on 20,000 + 20,000 digits, batch 32;
+    the model without cycle loss 1 epoch). Fast mode: seconds each."""
+    return {
+        "cgan_n_train": by_mode(None, 1024), "cgan_epochs": by_mode(3, 2), "cgan_batch_size": 128,
+        "n_per_class": by_mode(1000, 50),
+        "cycle_n_train": by_mode(20_000, 256), "cycle_epochs": by_mode(3, 1),
+        "nocycle_epochs": 1, "cycle_batch_size": 32, "n_translate": by_mode(2000, 200),
+        "detector_epochs": by_mode(3, 1),
+    }
+
+
+def cgan_steps(n_train: int, plan: dict = None) -> int:
+    """Generator steps of lesson 07's conditional GAN run on `n_train` images."""
+    plan = plan or gan_applications_plan()
+    return plan["cgan_epochs"] * int(np.ceil(n_train / plan["cgan_batch_size"]))
+
+
+def lesson_cgan(x_train, y_train, name: str = CGAN_RUN, epochs: int = None, verbose=2,
+                require_trained: bool = False):
+    """Lesson 07's `ConditionalGAN` (seed 0, lesson 06's optimizers) trained on images and
+    integer labels with `fit_resumable` under `name` (default: the plan's epochs, batch 128).
+    After its first epoch the generator's weights are also kept in the checkpoint folder
+    (`CGAN_SNAPSHOT`): the early forger of lesson 07's fake detector. Returns (model, history)."""
+    from .models.cgan import ConditionalGAN
+
+    plan = gan_applications_plan()
+    epochs = plan["cgan_epochs"] if epochs is None else check_positive_int(epochs, "epochs")
+    workdir = checkpoint_dir(name)
+    if require_trained and not is_finished(workdir):
+        raise NotTrainedError(f"{workdir} holds no finished conditional GAN; run lesson 07 or "
+                              f"benchmarks/gan_applications.py first")
+    seed_everything(0)
+    model = ConditionalGAN(seed=0)
+    model.compile()
+    snapshot = keras.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: (
+        model.generator.save_weights(workdir / CGAN_SNAPSHOT) if epoch == 0 else None))
+    history = fit_resumable(model, x_train, y_train, epochs=epochs, workdir=workdir,
+                            batch_size=plan["cgan_batch_size"], callbacks=[snapshot],
+                            verbose=verbose)
+    return model, history
+
+
+def early_cgan(name: str = CGAN_RUN):
+    """The conditional GAN of run `name` as it was after its first epoch (weights saved by
+    `lesson_cgan`); raises `NotTrainedError` when the run has no such snapshot."""
+    from .models.cgan import ConditionalGAN
+
+    path = checkpoint_dir(name) / CGAN_SNAPSHOT
+    if not path.exists():
+        raise NotTrainedError(f"{path} is missing: train the run with recipes.lesson_cgan")
+    model = ConditionalGAN(seed=0)
+    model.generator.load_weights(path)
+    return model
+
+
+def lesson_cyclegan(x_a, x_b, cycle_weight: float = 10.0, verbose=2,
+                    require_trained: bool = False):
+    """Lesson 07's `CycleGAN` (seed 0) trained on unpaired domain-A and domain-B images with
+    `fit_resumable`: with the cycle loss (weight 10, `CYCLE_RUN`, the plan's epochs) or, with
+    `cycle_weight=0`, without it (`NOCYCLE_RUN`, 1 epoch). Returns (model, history)."""
+    from .models.cyclegan import CycleGAN
+
+    plan = gan_applications_plan()
+    if cycle_weight not in (0, 10.0):
+        raise ValueError(f"cycle_weight: lesson 07 trains 10 (CycleGAN) and 0 (no cycle), got "
+                         f"{cycle_weight!r}; train other weights with CycleGAN directly")
+    name, epochs = ((CYCLE_RUN, plan["cycle_epochs"]) if cycle_weight else
+                    (NOCYCLE_RUN, plan["nocycle_epochs"]))
+    workdir = checkpoint_dir(name)
+    if require_trained and not is_finished(workdir):
+        raise NotTrainedError(f"{workdir} holds no finished CycleGAN; run lesson 07 first")
+    seed_everything(0)
+    model = CycleGAN(cycle_weight=cycle_weight, seed=0)
+    model.compile()
+    history = fit_resumable(model, x_a, x_b, epochs=epochs, workdir=workdir,
+                            batch_size=plan["cycle_batch_size"], verbose=verbose)
+    return model, history
+
+
+def lesson_fake_detector(real, fake, verbose=0, require_trained: bool = False):
+    """Lesson 07's fake detector, trained on the even-indexed images of `real` and `fake` (the
+    real test digits and the conditional GAN's samples) under `DETECTOR_RUN`. Returns
+    (detector, held-out real, held-out fake): the odd-indexed images, never trained on."""
+    from .models.detector import train_fake_detector
+
+    real, fake = check_images(real, "real"), check_images(fake, "fake")
+    workdir = checkpoint_dir(DETECTOR_RUN)
+    if require_trained and not is_finished(workdir):
+        raise NotTrainedError(f"{workdir} holds no finished detector; run lesson 07 first")
+    detector = train_fake_detector(real[0::2], fake[0::2],
+                                   epochs=gan_applications_plan()["detector_epochs"],
+                                   workdir=workdir, verbose=verbose)
+    return detector, real[1::2], fake[1::2]

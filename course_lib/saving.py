@@ -14,10 +14,13 @@ class ModelFileError(ValueError):
 def course_classes() -> dict:
     """The course's own model classes by name (importing them registers them with Keras)."""
     from .models.autoencoder import Autoencoder, DenoisingAutoencoder
+    from .models.cgan import ConditionalGAN
+    from .models.cyclegan import CycleGAN
     from .models.gan import GAN
     from .models.vae import VAE
 
-    return {cls.__name__: cls for cls in (Autoencoder, DenoisingAutoencoder, VAE, GAN)}
+    return {cls.__name__: cls for cls in (Autoencoder, DenoisingAutoencoder, VAE, GAN,
+                                          ConditionalGAN, CycleGAN)}
 
 
 def load_course_model(path, expected=keras.Model) -> keras.Model:

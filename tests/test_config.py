@@ -70,3 +70,12 @@ def test_paths_follow_the_build_dir_and_mode(monkeypatch, scratch_build_dir):
     assert config.checkpoint_dir("x") == scratch_build_dir / "checkpoints" / "default" / "x"
     assert config.model_path("m.keras") == scratch_build_dir / "models" / "m.keras"
     assert "cores" in config.machine_label() or config.describe_runtime()["gpus"]
+
+
+def test_gpu_report_names_the_gpu_or_says_how_to_get_one():
+    assert config.gpu_report(["Tesla T4"], colab=True) == "GPU in use: Tesla T4."
+    on_colab = config.gpu_report([], colab=True)
+    assert on_colab.startswith("No GPU") and "Runtime > Change runtime type" in on_colab
+    local = config.gpu_report([], colab=False)
+    assert local.startswith("No GPU") and "[gpu]" in local and "Colab" in local
+    assert config.gpu_report() == config.gpu_report(config.gpu_names(), colab=False)

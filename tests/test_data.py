@@ -9,11 +9,13 @@ from course_lib import data
 from course_lib.config import repo_root
 
 SHIPPED = repo_root() / "data" / "mnist"
+LOADERS = {"mnist": data.load_mnist, "fashion-mnist": data.load_fashion_mnist}
 
 
-def test_shipped_files_match_their_checksums():
-    for stem, digest in data.SHA256["mnist"].items():
-        raw = gzip.decompress((SHIPPED / f"{stem}.gz").read_bytes())
+@pytest.mark.parametrize("name", sorted(LOADERS))
+def test_shipped_files_match_their_checksums(name):
+    for stem, digest in data.SHA256[name].items():
+        raw = gzip.decompress((repo_root() / "data" / name / f"{stem}.gz").read_bytes())
         assert hashlib.sha256(raw).hexdigest() == digest
 
 
@@ -24,6 +26,20 @@ def test_load_mnist_shapes_types_and_ranges():
     assert x_train.min() == 0.0 and x_train.max() == 1.0
     assert np.array_equal(np.unique(y_test), np.arange(10))
     assert y_train[:5].tolist() == [5, 0, 4, 1, 9]  # the well-known first MNIST labels
+
+
+def test_load_fashion_mnist_shapes_types_ranges_and_classes():
+    (x_train, y_train), (x_test, y_test) = data.load_fashion_mnist()
+    assert x_train.shape == (60_000, 28, 28, 1) and x_test.shape == (10_000, 28, 28, 1)
+    assert x_train.dtype == np.float32 and y_train.dtype == np.int64
+    assert x_train.min() == 0.0 and x_train.max() == 1.0
+    assert np.bincount(y_train).tolist() == [6000] * 10 and np.bincount(y_test).tolist() == [1000] * 10
+    assert y_train[:5].tolist() == [9, 0, 0, 3, 0]  # ankle boot, two T-shirts, dress, T-shirt
+    assert len(data.FASHION_CLASSES) == 10 and data.FASHION_CLASSES[3] == "Dress"
+    (x, y), (xt, yt) = data.load_fashion_mnist(n_train=7, n_test=3)
+    assert x.shape == (7, 28, 28, 1) and len(y) == 7 and len(xt) == len(yt) == 3
+    np.testing.assert_array_equal(x, x_train[:7])
+    assert not np.array_equal(x, data.load_mnist(n_train=7)[0][0])
 
 
 def test_load_mnist_limits():
@@ -39,6 +55,22 @@ def data_dir(tmp_path, monkeypatch):
     folder.mkdir()
     monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path))
     return folder
+
+
+@pytest.mark.parametrize("name", sorted(LOADERS))
+def test_corrupted_file_of_either_dataset_names_file_and_digests(name, tmp_path, monkeypatch):
+    folder = tmp_path / name
+    shutil.copytree(repo_root() / "data" / name, folder)
+    monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path))
+    target = folder / "train-labels-idx1-ubyte.gz"
+    raw = bytearray(gzip.decompress(target.read_bytes()))
+    raw[-1] = (raw[-1] + 1) % 10  # one label changed: still a valid IDX file
+    target.write_bytes(gzip.compress(bytes(raw)))
+    with pytest.raises(data.DataError, match="checksum mismatch") as info:
+        LOADERS[name]()
+    message = str(info.value)
+    assert str(target) in message and data.SHA256[name]["train-labels-idx1-ubyte"] in message
+    assert hashlib.sha256(bytes(raw)).hexdigest() in message
 
 
 def test_raw_uncompressed_files_in_course_data_dir(data_dir):
@@ -97,6 +129,22 @@ def test_missing_everywhere_gives_a_clear_message(tmp_path, monkeypatch):
     monkeypatch.setattr(keras.datasets.mnist, "load_data", offline)
     with pytest.raises(data.DataError, match="no local copy found.*no network.*COURSE_DATA_DIR"):
         data.load_mnist()
+
+
+def test_downloads_are_checked_against_the_same_digests(tmp_path, monkeypatch):
+    import keras
+
+    arrays = [data.read_idx(repo_root() / "data" / "fashion-mnist" / f"{stem}.gz")
+              for stem in data.FILES]
+    monkeypatch.setattr(data, "candidate_dirs", lambda name: [tmp_path / name])
+    monkeypatch.setattr(keras.datasets.fashion_mnist, "load_data",
+                        lambda: ((arrays[0], arrays[1]), (arrays[2], arrays[3])))
+    (x, y), _ = data.load_fashion_mnist(n_train=4)
+    assert x.shape == (4, 28, 28, 1) and y.tolist() == [9, 0, 0, 3]
+    arrays[3] = arrays[3].copy()
+    arrays[3][0] = (arrays[3][0] + 1) % 10  # another version of the test labels in Keras's cache
+    with pytest.raises(data.DataError, match="t10k-labels-idx1-ubyte array from keras.datasets"):
+        data.load_fashion_mnist()
 
 
 def test_not_an_idx_file(tmp_path):

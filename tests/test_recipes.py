@@ -96,6 +96,8 @@ def test_checkpoint_names_are_the_ones_on_disk_from_earlier_runs():
     assert recipes.inpainter_run(plan) == "lesson03_inpaint_patch12"
     assert recipes.vae_benchmark_run(32) == "bench_vae_z32"
     assert (recipes.CNN_RUN, recipes.DCGAN_RUN) == ("lesson01_cnn", "lesson06_dcgan")
+    assert recipes.vae_run(2, 1.0, 60000, 10) == "lesson05_vae2d_c1_n60000_e10"
+    assert recipes.vae_run(16, 1.0, 60000, 5) == "lesson05_vae16d_c1_n60000_e5"
 
 
 def test_train_cnn_classifier_learns_and_resumes(tmp_path):
@@ -134,3 +136,52 @@ def test_a_damaged_reference_classifier_is_named(monkeypatch):
     with pytest.raises(ModelFileError, match="cnn_classifier.keras is not a .keras archive"):
         recipes.reference_classifier()
     assert model_path(recipes.CNN_FILE).read_bytes() == b"not a zip"  # left as it is
+
+
+def test_the_shipped_diffusion_weights_match_their_record_and_load():
+    record = recipes.shipped_diffusion_record()
+    path = recipes.shipped_weights_dir() / recipes.DIFFUSION_FILE
+    assert recipes.sha256_of(path) == record["sha256"]
+    model = recipes.shipped_diffusion()
+    for ema, weight in zip(model.ema_network.weights, model.network.weights):
+        np.testing.assert_array_equal(np.asarray(ema), np.asarray(weight))
+    assert model.sample(2, steps=2, seed=0).shape == (2, 28, 28, 1)
+
+
+def test_damaged_shipped_weights_are_named_and_kept(tmp_path, monkeypatch):
+    folder = tmp_path / "weights"
+    folder.mkdir()
+    source = recipes.shipped_weights_dir()
+    raw = (source / recipes.DIFFUSION_FILE).read_bytes()
+    (folder / recipes.DIFFUSION_FILE).write_bytes(raw[:1000])
+    (folder / recipes.DIFFUSION_RECORD).write_text((source / recipes.DIFFUSION_RECORD).read_text())
+    monkeypatch.setattr(recipes, "shipped_weights_dir", lambda: folder)
+    with pytest.raises(ValueError, match="damaged or is a Git LFS pointer"):
+        recipes.shipped_diffusion()
+    assert (folder / recipes.DIFFUSION_FILE).read_bytes() == raw[:1000]
+    (folder / recipes.DIFFUSION_RECORD).unlink()
+    with pytest.raises(FileNotFoundError, match="diffusion.py --ship"):
+        recipes.shipped_diffusion()
+
+
+def test_ship_diffusion_weights_records_the_checksum(tmp_path, monkeypatch):
+    monkeypatch.setattr(recipes, "shipped_weights_dir", lambda: tmp_path / "weights")
+    source = tmp_path / "w.weights.h5"
+    source.write_bytes(b"weights")
+    target = recipes.ship_diffusion_weights(source, {"epochs": 3})
+    assert target.read_bytes() == b"weights"
+    assert recipes.shipped_diffusion_record() == {"epochs": 3, "sha256": recipes.sha256_of(source)}
+
+
+def test_latent_diffusion_trains_on_a_vaes_codes_and_reloads(monkeypatch):
+    monkeypatch.setenv("COURSE_FAST", "1")
+    x = images(64)
+    vae, _ = recipes.lesson_vae(x, 2, epochs=1, verbose=0)
+    sampler, history = recipes.latent_diffusion(vae, x, verbose=0)
+    assert len(history["loss"]) == 2
+    digits = sampler.generate(3, steps=4, seed=1)
+    assert digits.shape == (3, 28, 28, 1) and 0 <= digits.min() <= digits.max() <= 1
+    again, _ = recipes.latent_diffusion(vae, x, verbose=0)
+    np.testing.assert_allclose(again.generate(3, steps=4, seed=1), digits, atol=1e-5)
+    with pytest.raises(recipes.NotTrainedError, match="run lesson 05 first"):
+        recipes.lesson_vae16(x, require_trained=True)

@@ -1,6 +1,7 @@
 """The maintenance scripts: student versions, the course runner, notebook headers."""
 
 import json
+import re
 
 import nbformat
 import pytest
@@ -59,7 +60,7 @@ def test_make_student_never_overwrites_a_hand_written_notebook(tmp_path):
     assert mine.read_bytes() == before
 
 
-def test_run_course_executes_writes_html_and_tabulates(tmp_path, monkeypatch):
+def test_run_course_executes_writes_html_and_tabulates(tmp_path, monkeypatch, capfd):
     build = tmp_path / "build"
     monkeypatch.setenv("COURSE_BUILD_DIR", str(build))
     nb = nbformat.v4.new_notebook()
@@ -72,6 +73,7 @@ def test_run_course_executes_writes_html_and_tabulates(tmp_path, monkeypatch):
     assert (build / "html" / "42_demo.html").exists()
     assert "answer = 42" in (build / "course-summary.md").read_text()
     assert nbformat.read(path, as_version=4).cells[0].outputs == [], "the source notebook stays clean"
+    assert "without encryption" not in capfd.readouterr().err, "the kernel's TCP warning is kept out"
 
 
 def test_run_course_reports_a_failing_notebook(tmp_path, monkeypatch):
@@ -107,11 +109,14 @@ def test_header_cells_point_at_the_configured_repository():
     repo, branch = header.repository()
     badge, setup = header.header_cells(ROOT / "notebooks" / "00_setup.ipynb")
     assert f"github/{repo}/blob/{branch}/notebooks/00_setup.ipynb" in badge.source
-    assert f"https://github.com/{repo}.git" in setup.source
-    commands = [line for line in setup.source.lower().splitlines() if not line.lstrip().startswith("#")]
-    assert not any("tensorflow" in line for line in commands), "never install TensorFlow on Colab"
-    pip_lines = [line for line in commands if '"pip"' in line]
-    assert pip_lines and all(line.rstrip(",").endswith('"-e", "/content/course"]') for line in pip_lines)
+    assert setup.source.rstrip().endswith(
+        f"course_setup({repo!r}, {branch!r}, 'notebooks/00_setup.ipynb', KEEP_ON_DRIVE, FAST_MODE)")
+    pip = re.findall(r'run\(sys\.executable, "-m", "pip", "install",[^)]*\)', setup.source)
+    assert len(pip) == 1 and "tensorflow" not in pip[0].lower(), "never install TensorFlow on Colab"
+    assert " ".join(pip[0].split()).endswith('"-c", constraints, "-e", target)')
+    student_badge, student_setup = header.header_cells(ROOT / "notebooks" / "00_setup.ipynb", "student")
+    assert f"blob/{branch}/student/00_setup.ipynb" in student_badge.source
+    assert "'student/00_setup.ipynb'" in student_setup.source
 
 
 def first_solution_index(nb):
@@ -119,15 +124,84 @@ def first_solution_index(nb):
                 and c.metadata["nbgrader"].get("solution"))
 
 
-def test_student_notebooks_match_the_lessons_up_to_the_first_exercise(tmp_path):
-    """Everything before the first exercise is the tested lesson itself, unchanged."""
+def test_student_notebooks_match_the_lessons_up_to_the_first_exercise():
+    """Everything between the header and the first exercise is the tested lesson itself,
+    unchanged; the header opens the student copy."""
     make_student = tool("make_student")
-    for source in sorted((ROOT / "notebooks").glob("0[1-6]_*.ipynb")):
+    for source in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
         lesson = nbformat.read(source, as_version=4)
-        student = make_student.student_version(nbformat.read(source, as_version=4))
+        if not any(c.metadata.get("nbgrader", {}).get("solution") for c in lesson.cells):
+            continue
+        student = make_student.student_version(nbformat.read(source, as_version=4), source)
         first = first_solution_index(lesson)
-        assert [c.source for c in student.cells[:first]] == [c.source for c in lesson.cells[:first]]
+        assert [c.source for c in student.cells[2:first]] == [c.source for c in lesson.cells[2:first]]
         assert "raise NotImplementedError()" in student.cells[first].source, source.name
+        assert f"/student/{source.name})" in student.cells[0].source, source.name
+        assert f"'student/{source.name}'" in student.cells[1].source, source.name
+
+
+def test_make_student_deletes_only_its_own_copies_of_removed_lessons(tmp_path):
+    make_student = tool("make_student")
+    stale = tmp_path / "99_removed.ipynb"
+    nbformat.write(make_student.student_version(nbformat.v4.new_notebook()), stale)
+    mine = tmp_path / "my_notes.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(), mine)
+    assert make_student.main(["--out", str(tmp_path)]) == 0
+    assert not stale.exists() and mine.exists()
+
+
+def executed_demo(tmp_path, source):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("# Demo"), nbformat.v4.new_code_cell(source)]
+    path = tmp_path / "41_demo.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+def test_make_executed_writes_cleaned_outputs_and_keeps_the_sources(tmp_path, monkeypatch, capfd):
+    monkeypatch.delenv("COURSE_FAST", raising=False)
+    monkeypatch.delenv("MPLBACKEND", raising=False)  # the kernel's inline figures, as in a lesson
+    source = ("import sys\nimport matplotlib.pyplot as plt\n"
+              "print('\\x1b[1mbold\\x1b[0m')\nprint('1/3 [=>..]\\r3/3 [===] done')\n"
+              "sys.stdout.write('ab\\x08\\x08xy\\n')\nplt.plot([0, 1], [1, 0]); plt.show()")
+    path = executed_demo(tmp_path, source)
+    out = tmp_path / "executed"
+    assert tool("make_executed").main(["--out", str(out), str(path)]) == 0
+    nb = nbformat.read(out / path.name, as_version=4)
+    assert [c.source for c in nb.cells] == [c.source for c in nbformat.read(path, as_version=4).cells]
+    stream, image = nb.cells[1].outputs[0], nb.cells[1].outputs[-1]
+    assert stream.text == "bold\n3/3 [===] done\nxy\n"
+    assert "image/png" in image.data and nb.metadata["course_executed"]["mode"] == "default"
+    printed = capfd.readouterr()
+    assert "MB in all" in printed.out
+    assert "without encryption" not in printed.err
+
+
+def test_make_executed_refuses_fast_mode_and_keeps_no_failed_run(tmp_path, monkeypatch):
+    make_executed = tool("make_executed")
+    path = executed_demo(tmp_path, "raise ValueError('broken')")
+    out = tmp_path / "executed"
+    monkeypatch.setenv("COURSE_FAST", "1")
+    with pytest.raises(SystemExit):
+        make_executed.main(["--out", str(out), str(path)])
+    monkeypatch.delenv("COURSE_FAST")
+    assert make_executed.main(["--out", str(out), str(path)]) == 1
+    assert not (out / path.name).exists()
+
+
+def test_compressed_figures_keep_their_pixels_when_they_have_few_colours():
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    pixels = rng.choice(np.array([[255, 255, 255], [31, 119, 180], [0, 0, 0]], np.uint8), (60, 80))
+    raw = io.BytesIO()
+    Image.fromarray(pixels).save(raw, "PNG")
+    small = tool("make_executed").compress_png(raw.getvalue())
+    assert len(small) <= len(raw.getvalue())
+    np.testing.assert_array_equal(np.asarray(Image.open(io.BytesIO(small)).convert("RGB")), pixels)
 
 
 def test_a_student_notebook_runs_until_its_first_exercise(tmp_path, monkeypatch):

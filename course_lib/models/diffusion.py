@@ -224,7 +224,7 @@ class Diffusion(keras.Model):
         if steps > self.timesteps:
             raise ValueError(f"steps must be between 1 and the model's {self.timesteps} "
                              f"timesteps, got {steps}")
-        return np.unique(np.linspace(0, self.timesteps - 1, steps).round().astype(int))[::-1]
+        return np.linspace(self.timesteps - 1, 0, steps).round().astype(int)
 
     def sample(self, n: int, steps: int = 25, eta: float = 0.0, seed: int = 0,
                batch_size: int = 1000, frames: int = 0):

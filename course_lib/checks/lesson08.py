@@ -1,0 +1,166 @@
+"""Checks for the exercises of lesson 08 (diffusion): the closed-form forward sampler q(x_t | x_0),
+one deterministic DDIM step, and the step of a schedule that matches lesson 03's noise level.
+The expected answers come from the course's own code (`noise_to_step`, `Diffusion.denoise_step`)."""
+
+from types import SimpleNamespace
+
+import numpy as np
+
+from ..models.diffusion import Diffusion, noise_to_step, signal_schedule
+from .feedback import ExerciseError, as_array, compare, passed, run_learner
+
+
+def _name_mistake(name, actual, mistakes, expected):
+    """Raise with the hint of the first plausible mistake `actual` matches (and the answer
+    does not)."""
+    for hint, wrong in mistakes.items():
+        wrong = np.asarray(wrong, np.float64)
+        if (wrong.shape == actual.shape and np.allclose(actual, wrong, rtol=1e-4, atol=1e-5)
+                and not np.allclose(wrong, expected, rtol=1e-4, atol=1e-5)):
+            raise ExerciseError(f"{name}: {hint}")
+
+
+def _forward_cases():
+    """(x0, t, noise, alpha_bar): images and vectors, on both schedules, steps spread over 1…T−1."""
+    cases = []
+    for seed, (shape, kind) in enumerate((((4, 5, 5, 1), "linear"), ((6, 3), "cosine"))):
+        rng = np.random.default_rng(seed)
+        alpha_bar = signal_schedule(kind)
+        x0 = rng.uniform(-1, 1, shape).astype(np.float32)
+        t = rng.integers(1, len(alpha_bar), shape[0]).astype(np.int32)
+        t[0] = len(alpha_bar) - 1
+        noise = rng.standard_normal(shape).astype(np.float32)
+        cases.append((x0, t, noise, alpha_bar))
+    return cases
+
+
+def q_sample(q_sample_fn):
+    """`q_sample_fn(x0, t, noise, alpha_bar)` must return √ᾱ_t·x0 + √(1 − ᾱ_t)·noise, with
+    each example's own ᾱ_t (`t` holds one step per example)."""
+    name = "q_sample"
+    cases = _forward_cases()
+    for x0, t, noise, alpha_bar in cases:
+        actual = as_array(run_learner(name, q_sample_fn, x0.copy(), t.copy(), noise.copy(),
+                                      alpha_bar.copy()))
+        expected = np.asarray(noise_to_step(x0, t, noise, alpha_bar), np.float64)
+        if actual.shape != x0.shape:
+            hint = ""
+            if actual.shape == x0.shape[:-1] + (len(x0),) or actual.ndim > x0.ndim:
+                hint = (f": ᾱ_t has shape ({len(x0)},) and was broadcast against the last axis "
+                        f"of x0; reshape it to ({len(x0)},{' 1,' * (x0.ndim - 1)}) first")
+            raise ExerciseError(f"{name}: returned shape {actual.shape}, expected the shape of "
+                                f"x0, {x0.shape}{hint}")
+        shape = (-1,) + (1,) * (x0.ndim - 1)
+        a = alpha_bar[t].astype(np.float64).reshape(shape)
+        a_before = alpha_bar[t - 1].astype(np.float64).reshape(shape)
+        a_first = np.full_like(a, alpha_bar[t[0]])
+        x, eps = x0.astype(np.float64), noise.astype(np.float64)
+        mistakes = {
+            "the noise passed in is not in the result (draw no noise of your own)": np.sqrt(a) * x,
+            "ᾱ_t scales x0 and 1 − ᾱ_t scales the noise: those are variances; the factors are "
+            "their square roots": a * x + (1 - a) * eps,
+            "the signal and noise factors are swapped: x0 gets √ᾱ_t, the noise √(1 − ᾱ_t)":
+                np.sqrt(1 - a) * x + np.sqrt(a) * eps,
+            "x0 is not scaled: the signal shrinks by √ᾱ_t as the noise grows":
+                x + np.sqrt(1 - a) * eps,
+            "ᾱ is read at step t − 1: `alpha_bar[t]` is already the share kept at step t":
+                np.sqrt(a_before) * x + np.sqrt(1 - a_before) * eps,
+            "every example got the ᾱ of the first one: index alpha_bar with the whole array t":
+                np.sqrt(a_first) * x + np.sqrt(1 - a_first) * eps,
+        }
+        _name_mistake(name, actual, mistakes, expected)
+        compare(name, actual, expected, what="x_t")
+    passed(name, len(cases))
+
+
+def _library_ddim(x_t, eps_hat, a_t, a_prev):
+    """The course's `Diffusion.denoise_step` with η = 0 on vectors (no clipping), with a fixed
+    noise prediction in place of the network."""
+    steps = np.array([a_prev, a_t], np.float32) if a_prev < 1 else np.array([a_t], np.float32)
+    stand_in = SimpleNamespace(alpha_bar=steps, data_shape=x_t.shape[1:],
+                               _predict_noise=lambda x, t: eps_hat)
+    t, t_prev = (1, 0) if a_prev < 1 else (0, -1)
+    return Diffusion.denoise_step(stand_in, x_t, t, t_prev, 0.0, np.random.default_rng(0))
+
+
+def ddim_step(ddim_fn):
+    """`ddim_fn(x_t, eps_hat, a_t, a_prev)` must return the η = 0 DDIM update:
+    x̂_0 = (x_t − √(1 − a_t)·ε̂)/√a_t, then √a_prev·x̂_0 + √(1 − a_prev)·ε̂."""
+    name = "ddim_step"
+    rng = np.random.default_rng(7)
+    cases = [(0.05, 0.3), (0.6, 0.9), (0.2, 1.0)]
+    for a_t, a_prev in cases:
+        x_t = rng.standard_normal((5, 3)).astype(np.float32)
+        eps = rng.standard_normal((5, 3)).astype(np.float32)
+        actual = as_array(run_learner(name, ddim_fn, x_t.copy(), eps.copy(), a_t, a_prev))
+        expected = np.asarray(_library_ddim(x_t, eps, a_t, a_prev), np.float64)
+        if actual.shape != x_t.shape:
+            raise ExerciseError(f"{name}: returned shape {actual.shape}, expected the shape of "
+                                f"x_t, {x_t.shape}")
+        x, e = x_t.astype(np.float64), eps.astype(np.float64)
+        x0_hat = (x - np.sqrt(1 - a_t) * e) / np.sqrt(a_t)
+        swapped = (x - np.sqrt(1 - a_prev) * e) / np.sqrt(a_prev)
+        mistakes = {
+            "this is the estimate x̂_0 itself: the step goes to the level a_prev, so add the "
+            "predicted noise back with weight √(1 − a_prev)": x0_hat,
+            "the predicted noise is not added back: x_prev = √a_prev·x̂_0 + √(1 − a_prev)·ε̂":
+                np.sqrt(a_prev) * x0_hat,
+            "x̂_0 divides by a_t and subtracts (1 − a_t)·ε̂: use the square roots, "
+            "x̂_0 = (x_t − √(1 − a_t)·ε̂)/√a_t":
+                np.sqrt(a_prev) * (x - (1 - a_t) * e) / a_t + np.sqrt(1 - a_prev) * e,
+            "a_t and a_prev are swapped: x̂_0 comes from the current level a_t, the result sits "
+            "at the earlier level a_prev": np.sqrt(a_t) * swapped + np.sqrt(1 - a_t) * e,
+            "the result is scaled by a_prev instead of √a_prev":
+                a_prev * x0_hat + (1 - a_prev) * e,
+        }
+        _name_mistake(name, actual, mistakes, expected)
+        compare(name, actual, expected, what="x_prev")
+    same = as_array(run_learner(name, ddim_fn, x_t.copy(), eps.copy(), 0.4, 0.4))
+    compare(name, same, x_t, what="a step to the same level (a_prev = a_t), which should return x_t")
+    passed(name, len(cases) + 1)
+
+
+def matching_step(step_fn):
+    """`step_fn(sigma, alpha_bar)` must return the step t whose ᾱ_t equals 1/(1 + 4σ²): the
+    signal-to-noise ratio of N(0, σ²) noise on [0, 1] images, on the [−1, 1] scale. Any step
+    whose neighbours' ᾱ bracket that value is accepted."""
+    name = "matching_step"
+    cases = [(sigma, kind) for kind in ("linear", "cosine") for sigma in (0.5, 0.2, 1.0)]
+    for sigma, kind in cases:
+        alpha_bar = signal_schedule(kind)
+        actual = run_learner(name, step_fn, sigma, alpha_bar.copy())
+        value = as_array(actual)
+        if value.size != 1:
+            raise ExerciseError(f"{name}: returned shape {value.shape}; return one step t")
+        value = float(value.reshape(()))
+        if value != round(value):
+            raise ExerciseError(f"{name}: returned {value:.4g}, not a whole number: return the "
+                                f"step t (an index into alpha_bar), not ᾱ_t or a ratio")
+        t = int(round(value))
+        if not 0 <= t < len(alpha_bar):
+            raise ExerciseError(f"{name}: returned t = {t}; a step lies between 0 and "
+                                f"{len(alpha_bar) - 1}")
+        target = 1 / (1 + 4 * sigma ** 2)
+        if _closest(alpha_bar, target, t):
+            continue
+        mistakes = {
+            "the image was not rescaled to [−1, 1]: there the noise's standard deviation is 2σ, "
+            "not σ": 1 / (1 + sigma ** 2),
+            "σ is a standard deviation: the signal-to-noise ratio uses its square, (2σ)²":
+                1 / (1 + 2 * sigma),
+            "the signal-to-noise ratio of step t is ᾱ_t / (1 − ᾱ_t), not ᾱ_t":
+                min(1.0, 1 / (4 * sigma ** 2)),
+        }
+        for hint, wrong in mistakes.items():
+            if _closest(alpha_bar, wrong, t):
+                raise ExerciseError(f"{name}: {hint}")
+        raise ExerciseError(f"{name}: for σ = {sigma} on the {kind} schedule you returned t = "
+                            f"{t} (ᾱ_t = {alpha_bar[t]:.3f}); that is not the step with the same "
+                            f"signal-to-noise ratio")
+    passed(name, len(cases))
+
+
+def _closest(alpha_bar, target, t) -> bool:
+    """True when step t is (within one step) the step whose ᾱ is nearest `target`."""
+    best = int(np.argmin(np.abs(alpha_bar - target)))
+    return abs(t - best) <= 1

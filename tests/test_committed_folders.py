@@ -1,0 +1,42 @@
+"""The committed folders generated from the lessons are up to date with them: `student/` (the
+answer-free notebooks, `make student`) and `executed/` (every lesson run in default mode, with
+its outputs, `make executed`). Every `notebooks/NN_*.ipynb` must have its copy in both."""
+
+import nbformat
+import pytest
+
+from course_lib.config import repo_root
+from tools_loader import tool
+
+ROOT = repo_root()
+LESSONS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+EXECUTED = ROOT / "executed"
+
+
+def test_the_student_folder_is_what_make_student_writes(tmp_path):
+    assert tool("make_student").main(["--out", str(tmp_path)]) == 0
+    fresh = {p.name: p.read_bytes() for p in tmp_path.glob("*.ipynb")}
+    committed = {p.name: p.read_bytes() for p in (ROOT / "student").glob("*.ipynb")}
+    stale = sorted(name for name in fresh.keys() | committed.keys()
+                   if fresh.get(name) != committed.get(name))
+    assert not stale, f"student/ is out of date for {stale}: run `make student`"
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=lambda p: p.stem)
+def test_every_lesson_has_an_executed_copy_with_its_cells(lesson):
+    path = EXECUTED / lesson.name
+    assert path.exists(), f"executed/{lesson.name} is missing: run `make executed`"
+    executed = nbformat.read(path, as_version=4)
+    source = nbformat.read(lesson, as_version=4)
+    assert [(c.cell_type, c.source) for c in executed.cells] == \
+        [(c.cell_type, c.source) for c in source.cells], \
+        f"executed/{lesson.name} differs from the lesson's cells: run `make executed`"
+    assert executed.metadata.get("course_executed", {}).get("mode") == "default"
+    unrun = [i for i, c in enumerate(executed.cells) if c.cell_type == "code" and not c.execution_count]
+    assert not unrun, f"executed/{lesson.name}: cells {unrun} were not run"
+
+
+def test_executed_holds_only_copies_of_current_lessons():
+    names = {p.name for p in LESSONS}
+    extra = sorted(p.name for p in EXECUTED.glob("*.ipynb") if p.name not in names)
+    assert not extra, f"executed/ holds notebooks of no current lesson: {extra}"
