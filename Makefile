@@ -29,7 +29,7 @@ OLDEST_STAMP := $(OLDEST_VENV)/.installed
 # leg runs them) and what does not touch TensorFlow or runs every tool end to end.
 OLDEST_TESTS := tests/models tests/checks tests/test_training.py tests/test_config.py \
 	tests/test_recipes.py tests/test_metrics.py tests/test_metrics_gan.py
-OLDEST_LESSON := notebooks/06_dcgan.ipynb
+OLDEST_LESSON := notebooks/00_setup.ipynb
 
 .PHONY: help course test unit lint notebooks oldest bench figures student headers executed lab
 

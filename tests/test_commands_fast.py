@@ -76,8 +76,9 @@ def test_make_figures_draws_the_gallery_from_the_fast_models(benchmarks_run, bui
     done = run(build, "tools/make_figures.py", "--out", str(tmp_path))
     assert done.returncode == 0, done.stdout + done.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "dcgan_progress.gif", "denoising_grid.png", "latent_spaces.png",
-        "reconstructions_vs_pca.png", "vae_attribute_row.png"]
+        "cgan_on_demand.png", "cycle_translation.png", "dcgan_progress.gif",
+        "denoising_grid.png", "diffusion_chain.png", "generators_side_by_side.png",
+        "latent_spaces.png", "reconstructions_vs_pca.png", "vae_attribute_row.png"]
 
 
 def test_run_course_runs_a_lesson_and_writes_its_html(build):

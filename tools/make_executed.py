@@ -13,29 +13,16 @@ import base64
 import io
 import re
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import nbformat
-from nbclient import NotebookClient
-from nbclient.exceptions import CellExecutionError
 from PIL import Image
-from traitlets.config import Config
 
 from course_lib import config
+import notebook_runner
 
 ROOT = config.repo_root()
-CELL_TIMEOUT_S = 3600
-
-
-def kernel_config(sockets: str) -> Config:
-    """Kernel over IPC sockets in the folder `sockets` (absolute, as the kernel runs in the
-    notebook's folder) instead of TCP: local only, and no "running over TCP without encryption"
-    warning from the kernel in the output. TCP on Windows, which has no IPC transport."""
-    if sys.platform == "win32":
-        return Config()
-    return Config({"KernelManager": {"transport": "ipc", "ip": str(Path(sockets) / "kernel")}})
 MARK = "course_executed"
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
@@ -101,14 +88,9 @@ def execute(path: Path, out: Path) -> tuple:
     Returns (seconds, error or None)."""
     nb = nbformat.read(path, as_version=4)
     start = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="course-kernel-") as sockets:
-        client = NotebookClient(nb, timeout=CELL_TIMEOUT_S, kernel_name="python3",
-                                config=kernel_config(sockets),
-                                resources={"metadata": {"path": str(path.parent)}})
-        try:
-            client.execute()
-        except CellExecutionError as err:
-            return time.perf_counter() - start, str(err).strip().splitlines()[-1]
+    error = notebook_runner.execute(nb, path.parent)
+    if error:
+        return time.perf_counter() - start, error
     seconds = time.perf_counter() - start
     nb = clean_outputs(nb)
     nb.metadata[MARK] = {"mode": config.mode(), "seconds": round(seconds)}

@@ -9,7 +9,12 @@ Usage: python tools/make_figures.py [--out DIR]
 - `vae_attribute_row.png`: test digits decoded along the VAE's "bold ink" attribute vector,
   class-balanced as in lesson 05;
 - `dcgan_progress.gif`: lesson 06's generator grid, epoch by epoch (from the notebook's
-  default-mode run, which trains longer than `benchmarks/dcgan.py`).
+  default-mode run, which trains longer than `benchmarks/dcgan.py`);
+- `cgan_on_demand.png`: lesson 07's conditional generator, one row per requested digit;
+- `cycle_translation.png`: lesson 07's unpaired translation, test digits, translated, true style B;
+- `diffusion_chain.png`: lesson 08's reverse chain with the shipped weights, noise to digit;
+- `generators_side_by_side.png`: a row of samples from each model of the closing table
+  (`benchmarks/generators.py`'s saved samples).
 
 A figure whose benchmark has not finished (no result JSON), or whose checkpoint is missing or
 unfinished, is skipped
@@ -138,6 +143,60 @@ def dcgan_progress(out):
     return Path(shutil.copyfile(workdir / "progress" / "progress.gif", out / "dcgan_progress.gif"))
 
 
+def cgan_on_demand(out):
+    require_result("gan_applications")
+    path = config.model_path(recipes.CGAN_FILE)
+    if not path.exists():
+        raise Missing(f"{path} is missing (`python benchmarks/gan_applications.py`)")
+    import keras
+
+    generator = keras.models.load_model(path, safe_mode=True)
+    noise = np.random.default_rng(2).standard_normal((N_SHOW, generator.inputs[0].shape[-1]))
+    grid = generator.predict({"noise": np.tile(noise, (10, 1)).astype("float32"),
+                              "labels": np.repeat(np.arange(10), N_SHOW)}, verbose=0)
+    fig = plots.image_grid(grid, ncols=N_SHOW, row_labels=[f"a {d}" for d in range(10)])
+    return save(fig, out / "cgan_on_demand.png")
+
+
+def cycle_translation(x_test, out):
+    from course_lib import domains
+
+    require_result("gan_applications")
+    (x_all, y_all), _ = data.load_mnist()
+    n = recipes.gan_applications_plan()["cycle_n_train"]
+    pairs = domains.unpaired_domains(x_all, y_all)
+    try:
+        model, _ = recipes.lesson_cyclegan(pairs["x_a"][:n], pairs["x_b"][:n],
+                                           require_trained=True, verbose=0)
+    except recipes.NotTrainedError as why:
+        raise Missing(f"{why} (`python benchmarks/gan_applications.py`)") from None
+    show = x_test[:N_SHOW]
+    rows = np.concatenate([show, model.translate_ab(show), domains.to_style_b(show)])
+    fig = plots.image_grid(rows, ncols=N_SHOW,
+                           row_labels=["test digit (A)", "translated to B", "true B"])
+    return save(fig, out / "cycle_translation.png")
+
+
+def diffusion_chain(out):
+    model = recipes.shipped_diffusion()
+    _, frames = model.sample(6, steps=25, seed=3, frames=9)
+    chain = np.transpose(frames, (1, 0, 2, 3, 4)).reshape(-1, 28, 28, 1)
+    fig = plots.image_grid(chain, ncols=frames.shape[0])
+    return save(fig, out / "diffusion_chain.png")
+
+
+def generators_side_by_side(out):
+    require_result("generators")
+    names = ("vae", "dcgan", "cgan", "latent_diffusion", "diffusion")
+    folder = config.build_dir("samples")
+    missing = [n for n in names if not (folder / f"{n}.npy").exists()]
+    if missing:
+        raise Missing(f"no samples of {missing} in {folder} (`python benchmarks/generators.py`)")
+    rows = np.concatenate([np.load(folder / f"{n}.npy", mmap_mode="r")[:N_SHOW] for n in names])
+    fig = plots.image_grid(rows, ncols=N_SHOW, row_labels=[n.replace("_", " ") for n in names])
+    return save(fig, out / "generators_side_by_side.png")
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "figures")
@@ -151,7 +210,11 @@ def main(argv=None) -> int:
               "denoising grid": lambda: denoising_grid(x_train, x_test, out),
               "AE vs VAE latent spaces": lambda: latent_spaces(x_train, x_test, y_test, out),
               "VAE attribute row": lambda: vae_attribute_row(x_train, y_train, x_test, out),
-              "DCGAN progress GIF": lambda: dcgan_progress(out)}
+              "DCGAN progress GIF": lambda: dcgan_progress(out),
+              "conditional GAN on demand": lambda: cgan_on_demand(out),
+              "unpaired translation": lambda: cycle_translation(x_test, out),
+              "diffusion reverse chain": lambda: diffusion_chain(out),
+              "generators side by side": lambda: generators_side_by_side(out)}
     skipped = 0
     for title, make in makers.items():
         try:

@@ -7,44 +7,21 @@ Ends with a table of each lesson's recorded headline figures, its wall time and 
 
 import argparse
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import nbformat
-from nbclient import NotebookClient
-from nbclient.exceptions import CellExecutionError
 from nbconvert import HTMLExporter
-from traitlets.config import Config
 
 from course_lib import config, report
+from notebook_runner import execute
 
 ROOT = config.repo_root()
-CELL_TIMEOUT_S = 3600
-
-
-def kernel_config(sockets: str) -> Config:
-    """Kernel over IPC sockets in the folder `sockets` (absolute, as the kernel runs in the
-    notebook's folder) instead of TCP: local only, and no "running over TCP without encryption"
-    warning from the kernel in the output. TCP on Windows, which has no IPC transport."""
-    if sys.platform == "win32":
-        return Config()
-    return Config({"KernelManager": {"transport": "ipc", "ip": str(Path(sockets) / "kernel")}})
-
-
 def run(path: Path) -> tuple:
     """Execute one notebook in its folder; write HTML even when a cell fails."""
     nb = nbformat.read(path, as_version=4)
     start = time.perf_counter()
-    error = None
-    with tempfile.TemporaryDirectory(prefix="course-kernel-") as sockets:
-        client = NotebookClient(nb, timeout=CELL_TIMEOUT_S, kernel_name="python3",
-                                config=kernel_config(sockets),
-                                resources={"metadata": {"path": str(path.parent)}})
-        try:
-            client.execute()
-        except CellExecutionError as err:
-            error = str(err).strip().splitlines()[-1]
+    error = execute(nb, path.parent)
     seconds = time.perf_counter() - start
     html_dir = config.build_dir("html")
     html, _ = HTMLExporter().from_notebook_node(nb)
