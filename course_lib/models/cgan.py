@@ -34,7 +34,7 @@ import tensorflow as tf
 from keras import layers, ops
 
 from ..validation import IMAGE_SHAPE, check_images, check_labels, check_positive_int
-from .gan import GAN, NOISE_DIM, discriminator_loss, generator_loss
+from .gan import GAN, NOISE_DIM, discriminator_loss, generator_loss, upsample_to_image
 from .steps import apply_gradients, track, unit_images
 
 N_CLASSES = 10
@@ -57,12 +57,7 @@ def build_conditional_generator(noise_dim: int = NOISE_DIM, n_classes: int = N_C
     x = layers.Add()([layers.Multiply()([x, scale]), shift])
     x = layers.ReLU()(x)
     x = layers.Reshape((7, 7, filters[0]))(x)
-    x = layers.Conv2DTranspose(filters[1], 4, strides=2, padding="same", use_bias=False)(x)
-    x = layers.BatchNormalization()(x)
-    x = layers.ReLU()(x)
-    outputs = layers.Conv2DTranspose(1, 4, strides=2, padding="same", activation="sigmoid",
-                                     name="pixels")(x)
-    return keras.Model([noise, labels], outputs, name=name)
+    return keras.Model([noise, labels], upsample_to_image(x, filters[1]), name=name)
 
 
 def build_conditional_discriminator(n_classes: int = N_CLASSES, filters=(32, 64),

@@ -29,12 +29,17 @@ def build_generator(noise_dim: int = NOISE_DIM, filters=(128, 64), name: str = "
     x = layers.BatchNormalization()(x)
     x = layers.ReLU()(x)
     x = layers.Reshape((7, 7, filters[0]))(x)
-    x = layers.Conv2DTranspose(filters[1], 4, strides=2, padding="same", use_bias=False)(x)
+    return keras.Model(inputs, upsample_to_image(x, filters[1]), name=name)
+
+
+def upsample_to_image(x, filters: int):
+    """7×7 feature maps → `Conv2DTranspose` to 14×14 with batch norm and ReLU → a sigmoid
+    `Conv2DTranspose` to 28×28×1: the last layers of the course's generators."""
+    x = layers.Conv2DTranspose(filters, 4, strides=2, padding="same", use_bias=False)(x)
     x = layers.BatchNormalization()(x)
     x = layers.ReLU()(x)
-    outputs = layers.Conv2DTranspose(1, 4, strides=2, padding="same", activation="sigmoid",
-                                     name="pixels")(x)
-    return keras.Model(inputs, outputs, name=name)
+    return layers.Conv2DTranspose(1, 4, strides=2, padding="same", activation="sigmoid",
+                                  name="pixels")(x)
 
 
 def build_discriminator(filters=(32, 64), dropout: float = 0.3, name: str = "discriminator"):
