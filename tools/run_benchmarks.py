@@ -64,10 +64,33 @@ ANCHORS = [
     ("dcgan", "fd_course", "course DCGAN Fréchet distance (CNN features)", "", ""),
     ("dcgan", "fd_reference", "TF-tutorial DCGAN Fréchet distance, same run", "", ""),
     ("dcgan", "min_class_share", "smallest class share of generated digits (0.1 if balanced)", "", ""),
+    ("gan_applications", "cgan_class_accuracy", "conditional GAN: share read as the requested class",
+     "", ""),
+    ("gan_applications", "cgan_fd", "conditional GAN Fréchet distance", "", ""),
+    ("gan_applications", "dcgan_fd_same_steps", "DCGAN Fréchet distance, same generator steps", "", ""),
+    ("gan_applications", "cycle_psnr_db", "CycleGAN PSNR against the true B digits, dB", "", ""),
+    ("gan_applications", "identity_psnr_db", "untranslated digit PSNR against its true B, dB", "", ""),
+    ("gan_applications", "cycle_class_kept", "CycleGAN: share of translations that keep their class",
+     "", ""),
+    ("gan_applications", "nocycle_class_kept", "without cycle loss: share that keep their class",
+     "", ""),
+    ("gan_applications", "detector_auroc_same", "fake detector AUROC, its own forger", "", ""),
+    ("gan_applications", "detector_auroc_other", "fake detector AUROC, another forger", "", ""),
+    ("diffusion", "fd_ddim_25", "pixel diffusion Fréchet distance, DDIM 25 steps", "", ""),
+    ("diffusion", "confident_share", "pixel diffusion: share labelled with ≥ 0.9 confidence", "", ""),
+    ("diffusion", "latent_fd", "latent diffusion Fréchet distance", "", ""),
+    ("diffusion", "vae_prior_fd", "VAE prior draws Fréchet distance", "", ""),
+    ("generators", "vae_fd", "closing table: VAE Fréchet distance", "", ""),
+    ("generators", "dcgan_fd", "closing table: DCGAN Fréchet distance", "", ""),
+    ("generators", "cgan_fd", "closing table: conditional GAN Fréchet distance", "", ""),
+    ("generators", "latent_diffusion_fd", "closing table: latent diffusion Fréchet distance", "", ""),
+    ("generators", "diffusion_fd", "closing table: pixel diffusion Fréchet distance", "", ""),
 ]
 LESSONS = {"lesson01": "Lesson 01: discriminative vs generative classifiers",
            "autoencoders": "Lessons 02-04: autoencoders, denoising, anomalies",
-           "vae": "Lesson 05: variational autoencoder", "dcgan": "Lesson 06: DCGAN"}
+           "vae": "Lesson 05: variational autoencoder", "dcgan": "Lesson 06: DCGAN",
+           "gan_applications": "Lesson 07: what GANs are for",
+           "diffusion": "Lesson 08: diffusion", "generators": "Lesson 08: the closing table"}
 THROUGHPUT_MODELS = ("autoencoder", "vae", "dcgan")
 
 
