@@ -34,7 +34,8 @@ import tensorflow as tf
 from keras import layers, ops
 
 from ..validation import IMAGE_SHAPE, check_images, check_labels, check_positive_int
-from .gan import GAN, NOISE_DIM, discriminator_loss, generator_loss, upsample_to_image
+from .gan import (GAN, NOISE_DIM, discriminator_loss, generator_loss, image_features,
+                  upsample_to_image)
 from .steps import apply_gradients, track, unit_images
 
 N_CLASSES = 10
@@ -69,12 +70,7 @@ def build_conditional_discriminator(n_classes: int = N_CLASSES, filters=(32, 64)
     check_positive_int(n_classes, "n_classes")
     image = keras.Input(IMAGE_SHAPE, name="image")
     labels = keras.Input((), dtype="int32", name="labels")
-    x = image
-    for n_filters in filters:
-        x = layers.Conv2D(n_filters, 4, strides=2, padding="same")(x)
-        x = layers.LeakyReLU(0.2)(x)
-        x = layers.Dropout(dropout)(x)
-    features = layers.Flatten()(x)
+    features = image_features(image, filters, dropout)
     unconditional = layers.Dense(1, name="logit")(features)
     label_code = layers.Embedding(n_classes, features.shape[-1], name="label_projection")(labels)
     projection = layers.Dot(axes=1, name="projection")([label_code, features])

@@ -46,13 +46,18 @@ def build_discriminator(filters=(32, 64), dropout: float = 0.3, name: str = "dis
     """Images (n, 28, 28, 1) → strided convolutions (28 → 14 → 7) with LeakyReLU and dropout →
     one logit per image (positive: "looks real")."""
     inputs = keras.Input(IMAGE_SHAPE, name="image")
-    x = inputs
+    features = image_features(inputs, filters, dropout)
+    return keras.Model(inputs, layers.Dense(1, name="logit")(features), name=name)
+
+
+def image_features(x, filters, dropout: float):
+    """Images → strided convolutions (28 → 14 → 7) with LeakyReLU and dropout → flat features:
+    the body of the course's discriminators."""
     for n_filters in filters:
         x = layers.Conv2D(n_filters, 4, strides=2, padding="same")(x)
         x = layers.LeakyReLU(0.2)(x)
         x = layers.Dropout(dropout)(x)
-    x = layers.Flatten()(x)
-    return keras.Model(inputs, layers.Dense(1, name="logit")(x), name=name)
+    return layers.Flatten()(x)
 
 
 def discriminator_loss(real_logits, fake_logits, smoothing: float = 0.0):
