@@ -24,7 +24,7 @@ CNN_FILE = "cnn_classifier.keras"
 CNN_RUN = "lesson01_cnn"
 DCGAN_RUN = "lesson06_dcgan"
 CGAN_FILE = "cgan_generator.keras"
-CGAN_RUN = "lesson07_cgan"
+CGAN_RUN = "lesson07_cgan_dclass10"  # "lesson07_cgan" held the model before d_class_weight
 DIFFUSION_FILE = "diffusion_unet.weights.h5"
 DIFFUSION_RECORD = "diffusion_unet.json"
 
@@ -392,7 +392,7 @@ def gan_applications_plan() -> dict:
     `models/cyclegan.py`'s author's measurements (3 epochs on 20,000 + 20,000 digits, batch 32;
     the model without cycle loss 1 epoch). Fast mode: seconds each."""
     return {
-        "cgan_n_train": by_mode(None, 1024), "cgan_epochs": by_mode(3, 2), "cgan_batch_size": 128,
+        "cgan_n_train": by_mode(None, 1024), "cgan_epochs": by_mode(6, 2), "cgan_batch_size": 128,
         "n_per_class": by_mode(1000, 50),
         "cycle_n_train": by_mode(20_000, 256), "cycle_epochs": by_mode(3, 1),
         "nocycle_epochs": 1, "cycle_batch_size": 32, "n_translate": by_mode(2000, 200),

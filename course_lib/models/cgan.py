@@ -20,10 +20,16 @@ Conditioning, and why (both as in Miyato & Koyama 2018, "cGANs with Projection D
   it nearly unused here (17 % of samples of the requested class after 2 epochs on 20,000
   digits, against 72 % with the projection).
 - Auxiliary classifier (AC-GAN, Odena et al. 2017, "Conditional Image Synthesis with Auxiliary
-  Classifier GANs"): D also predicts the class from φ(x), trained on real digits only; the
+  Classifier GANs"): D also predicts the class from φ(x), trained on real digits only, and the
   generator is also rewarded when D's classifier reads the requested class in its fakes. Without
   it, 3 epochs on 60,000 digits gave only 62 % of samples of the requested class (lesson 01's
-  CNN, 100 per class); `aux_weight` (default 1) sets its share of both losses.
+  CNN, 100 per class). The classifier's weight in D's loss matters most: at weight 1 (as in G's
+  loss) D's classifier read 99.8 % of the fakes as requested after 3 epochs, but lesson 01's CNN
+  only 69 %; the classifier, a linear head on features trained mainly for real-or-fake, read
+  only 92 % of real training digits right, and the generator had learned to please it rather
+  than to draw the digit. With weight 10 in D's loss (`d_class_weight`; G's stays 1,
+  `g_class_weight`) the CNN read 86 % after 3 epochs and 98 % after 5 (300 per class); training
+  D's classifier on fakes too, as the AC-GAN paper does, did not help (74 % after 3 epochs).
 - Labels: the fakes of both steps carry the batch's own labels, so each real batch and its fake
   batch have the same class mix and the discriminator cannot tell them apart by label alone.
 """
@@ -131,15 +137,16 @@ class ConditionalGAN(GAN):
     """
 
     def __init__(self, noise_dim: int = NOISE_DIM, n_classes: int = N_CLASSES, seed: int = 0,
-                 aux_weight: float = 1.0, **kwargs):
+                 d_class_weight: float = 10.0, g_class_weight: float = 1.0, **kwargs):
         # Not GAN.__init__: it would build (and track) the unconditional networks.
         keras.Model.__init__(self, **kwargs)
         self.noise_dim = check_positive_int(noise_dim, "noise_dim")
         self.n_classes = check_positive_int(n_classes, "n_classes")
         self.seed = int(seed)
-        if aux_weight < 0:
-            raise ValueError(f"aux_weight must be >= 0, got {aux_weight!r}")
-        self.aux_weight = float(aux_weight)
+        for name, weight in (("d_class_weight", d_class_weight), ("g_class_weight", g_class_weight)):
+            if not weight >= 0:
+                raise ValueError(f"{name} must be a number >= 0, got {weight!r}")
+        self.d_class_weight, self.g_class_weight = float(d_class_weight), float(g_class_weight)
         self.generator = build_conditional_generator(self.noise_dim, self.n_classes)
         self.discriminator = build_conditional_discriminator(self.n_classes)
         self.seed_generator = keras.random.SeedGenerator(self.seed)
@@ -171,7 +178,7 @@ class ConditionalGAN(GAN):
             real_logits, real_classes = self.discriminator([real, labels], training=True)
             fake_logits, _ = self.discriminator([fake, labels], training=True)
             loss = (discriminator_loss(real_logits, fake_logits, self.label_smoothing)
-                    + self.aux_weight * class_loss(labels, real_classes))
+                    + self.d_class_weight * class_loss(labels, real_classes))
         apply_gradients(self.d_optimizer, tape, loss, self.discriminator.trainable_weights)
         return loss, ops.mean(ops.sigmoid(real_logits)), ops.mean(ops.sigmoid(fake_logits))
 
@@ -182,7 +189,8 @@ class ConditionalGAN(GAN):
         with tf.GradientTape() as tape:
             fake = self.generator([noise, labels], training=True)
             fake_logits, fake_classes = self.discriminator([fake, labels], training=True)
-            loss = generator_loss(fake_logits) + self.aux_weight * class_loss(labels, fake_classes)
+            loss = (generator_loss(fake_logits)
+                    + self.g_class_weight * class_loss(labels, fake_classes))
         apply_gradients(self.g_optimizer, tape, loss, self.generator.trainable_weights)
         return loss
 
@@ -229,4 +237,5 @@ class ConditionalGAN(GAN):
         return np.asarray(ops.sigmoid(logits)).ravel()
 
     def get_config(self):
-        return {**super().get_config(), "n_classes": self.n_classes, "aux_weight": self.aux_weight}
+        return {**super().get_config(), "n_classes": self.n_classes,
+                "d_class_weight": self.d_class_weight, "g_class_weight": self.g_class_weight}

@@ -92,6 +92,24 @@ def test_each_step_changes_only_its_own_network():
     assert all(changed(g_before, cgan.generator.trainable_weights))
 
 
+def test_class_weights_set_the_auxiliary_classifiers_share_of_each_loss():
+    def class_head_change(**weights):
+        seed_everything(0)
+        cgan = ConditionalGAN(noise_dim=8, seed=0, **weights)
+        cgan.compile()
+        head = cgan.discriminator.get_layer("class_logits").kernel
+        before = np.array(head)
+        cgan.discriminator_step(tf.constant(images()), tf.constant(labels(), tf.int32))
+        return float(np.abs(np.array(head) - before).max()), cgan
+
+    assert class_head_change(d_class_weight=0.0)[0] == 0.0  # the classifier learns only from D's loss
+    change, cgan = class_head_change()
+    assert change > 0 and (cgan.d_class_weight, cgan.g_class_weight) == (10.0, 1.0)
+    config = ConditionalGAN(noise_dim=8, d_class_weight=3.0, g_class_weight=0.5).get_config()
+    rebuilt = ConditionalGAN.from_config(config)
+    assert (rebuilt.d_class_weight, rebuilt.g_class_weight) == (3.0, 0.5)
+
+
 def test_fit_with_a_partial_batch_and_seeded_generation_on_demand():
     cgan = tiny_cgan()
     history = cgan.fit(images(20), labels(20), batch_size=8, epochs=1, verbose=0).history
@@ -146,6 +164,9 @@ def test_bad_settings():
         ConditionalGAN(n_classes=0)
     with pytest.raises(ValueError, match="noise_dim"):
         build_conditional_generator(0)
+    for weights in ({"d_class_weight": -1.0}, {"g_class_weight": float("nan")}):
+        with pytest.raises(ValueError, match=f"{next(iter(weights))} must be a number >= 0"):
+            ConditionalGAN(**weights)
     with pytest.raises(ValueError, match="label_smoothing"):
         tiny_cgan(label_smoothing=0.5)
     with pytest.raises(RuntimeError, match="compile the GAN"):
