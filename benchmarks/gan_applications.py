@@ -21,7 +21,7 @@ import course_lib  # noqa: F401  (quiets TensorFlow before it loads)
 import numpy as np
 
 from course_lib import config, data, metrics, recipes, report, training
-from course_lib.domains import to_style_b, unpaired_domains
+from course_lib.domains import to_style_b
 from course_lib.models.classifiers import feature_model
 from course_lib.models.detector import fake_scores
 from course_lib.models.gan import GAN
@@ -57,8 +57,7 @@ def main():
                            batch_size=plan["cgan_batch_size"], verbose=2)
     dcgan_samples = dcgan.generate(len(samples), seed=1)
 
-    domains = unpaired_domains(x_all, y_all)
-    x_a, x_b = domains["x_a"][:plan["cycle_n_train"]], domains["x_b"][:plan["cycle_n_train"]]
+    x_a, x_b = recipes.cycle_domains(x_all, y_all)
     x_eval, y_eval = x_test[:plan["n_translate"]], y_test[:plan["n_translate"]]
     true_b = to_style_b(x_eval)
     translation = {}

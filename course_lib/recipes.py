@@ -444,6 +444,16 @@ def early_cgan(name: str = CGAN_RUN):
     return model
 
 
+def cycle_domains(x_train, y_train) -> tuple:
+    """Lesson 07's unpaired collections (`domains.unpaired_domains` of the training digits),
+    each cut to the plan's `cycle_n_train` images: (x_a, x_b)."""
+    from .domains import unpaired_domains
+
+    n = gan_applications_plan()["cycle_n_train"]
+    halves = unpaired_domains(x_train, y_train)
+    return halves["x_a"][:n], halves["x_b"][:n]
+
+
 def lesson_cyclegan(x_a, x_b, cycle_weight: float = 10.0, verbose=2,
                     require_trained: bool = False):
     """Lesson 07's `CycleGAN` (seed 0) trained on unpaired domain-A and domain-B images with

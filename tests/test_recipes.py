@@ -185,3 +185,15 @@ def test_latent_diffusion_trains_on_a_vaes_codes_and_reloads(monkeypatch):
     np.testing.assert_allclose(again.generate(3, steps=4, seed=1), digits, atol=1e-5)
     with pytest.raises(recipes.NotTrainedError, match="run lesson 05 first"):
         recipes.lesson_vae16(x, require_trained=True)
+
+
+def test_cycle_domains_are_the_plans_share_of_two_disjoint_halves(monkeypatch):
+    from course_lib.domains import to_style_b
+
+    monkeypatch.setenv("COURSE_FAST", "1")
+    n = recipes.gan_applications_plan()["cycle_n_train"]
+    x, y = images(2 * n + 10), np.arange(2 * n + 10) % 10
+    x_a, x_b = recipes.cycle_domains(x, y)
+    assert len(x_a) == len(x_b) == n
+    np.testing.assert_array_equal(x_a, x[:n])  # A: the first half as it is
+    np.testing.assert_allclose(x_b, to_style_b(x[n + 5:2 * n + 5]))  # B: the second half, restyled

@@ -163,10 +163,8 @@ def cycle_translation(x_test, out):
 
     require_result("gan_applications")
     (x_all, y_all), _ = data.load_mnist()
-    n = recipes.gan_applications_plan()["cycle_n_train"]
-    pairs = domains.unpaired_domains(x_all, y_all)
     try:
-        model, _ = recipes.lesson_cyclegan(pairs["x_a"][:n], pairs["x_b"][:n],
+        model, _ = recipes.lesson_cyclegan(*recipes.cycle_domains(x_all, y_all),
                                            require_trained=True, verbose=0)
     except recipes.NotTrainedError as why:
         raise Missing(f"{why} (`python benchmarks/gan_applications.py`)") from None
