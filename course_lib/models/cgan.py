@@ -138,23 +138,17 @@ class ConditionalGAN(GAN):
 
     def __init__(self, noise_dim: int = NOISE_DIM, n_classes: int = N_CLASSES, seed: int = 0,
                  d_class_weight: float = 10.0, g_class_weight: float = 1.0, **kwargs):
-        # Not GAN.__init__: it would build (and track) the unconditional networks.
-        keras.Model.__init__(self, **kwargs)
-        self.noise_dim = check_positive_int(noise_dim, "noise_dim")
+        # Set before GAN.__init__, which builds the networks with them.
         self.n_classes = check_positive_int(n_classes, "n_classes")
-        self.seed = int(seed)
         for name, weight in (("d_class_weight", d_class_weight), ("g_class_weight", g_class_weight)):
             if not weight >= 0:
                 raise ValueError(f"{name} must be a number >= 0, got {weight!r}")
         self.d_class_weight, self.g_class_weight = float(d_class_weight), float(g_class_weight)
-        self.generator = build_conditional_generator(self.noise_dim, self.n_classes)
-        self.discriminator = build_conditional_discriminator(self.n_classes)
-        self.seed_generator = keras.random.SeedGenerator(self.seed)
-        self.label_smoothing = 0.0
-        self.d_optimizer = self.g_optimizer = None
-        self.trackers = {name: keras.metrics.Mean(name=name)
-                         for name in ("d_loss", "g_loss", "d_real", "d_fake")}
-        self.built = True
+        super().__init__(noise_dim, seed, **kwargs)
+
+    def build_networks(self):
+        return (build_conditional_generator(self.noise_dim, self.n_classes),
+                build_conditional_discriminator(self.n_classes))
 
     def call(self, inputs, training=False):
         images, labels = inputs

@@ -90,14 +90,17 @@ class GAN(keras.Model):
         super().__init__(**kwargs)
         self.noise_dim = check_positive_int(noise_dim, "noise_dim")
         self.seed = int(seed)
-        self.generator = build_generator(self.noise_dim)
-        self.discriminator = build_discriminator()
+        self.generator, self.discriminator = self.build_networks()
         self.seed_generator = keras.random.SeedGenerator(self.seed)
         self.label_smoothing = 0.0
         self.d_optimizer = self.g_optimizer = None
         self.trackers = {name: keras.metrics.Mean(name=name)
                          for name in ("d_loss", "g_loss", "d_real", "d_fake")}
         self.built = True  # both networks are functional models, built on construction
+
+    def build_networks(self):
+        """The generator and the discriminator (a subclass builds its own, e.g. conditional ones)."""
+        return build_generator(self.noise_dim), build_discriminator()
 
     def compile(self, d_optimizer=None, g_optimizer=None, label_smoothing: float = 0.0, **kwargs):
         """Two optimizers (default: Adam, learning rate 2e-4, β1 = 0.5, as in the DCGAN paper)
