@@ -17,7 +17,7 @@ import numpy as np
 
 from . import saving
 from .config import by_mode, checkpoint_dir, model_path, repo_root, seed_everything
-from .training import cosine_adam, fit_resumable, is_finished
+from .training import cosine_adam, fit_optionally_resumable, fit_resumable, is_finished
 from .validation import check_images, check_labels, check_positive_int
 
 CNN_FILE = "cnn_classifier.keras"
@@ -190,11 +190,8 @@ def train_cnn_classifier(x, y, epochs: int, batch_size: int = 128, seed: int = 0
     model = build_cnn_classifier()
     model.compile(optimizer=cosine_adam(1e-3, epochs=epochs, n_examples=len(x), batch_size=batch_size),
                   loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    if workdir is None:
-        model.fit(x, y, batch_size=batch_size, epochs=epochs, shuffle=True, verbose=verbose)
-    else:
-        fit_resumable(model, x, y, epochs=epochs, workdir=workdir, batch_size=batch_size,
-                      seed=seed, verbose=verbose)
+    fit_optionally_resumable(model, x, y, epochs=epochs, batch_size=batch_size, seed=seed,
+                             workdir=workdir, verbose=verbose)
     return model
 
 

@@ -73,6 +73,18 @@ def fit_resumable(model, x, y=None, *, epochs: int, workdir, batch_size: int = 1
     return state["history"]
 
 
+def fit_optionally_resumable(model, x, y, *, epochs: int, batch_size: int, seed: int = 0,
+                             workdir=None, verbose="auto") -> None:
+    """Fit a compiled model on arrays `x`, `y`: through `fit_resumable` in `workdir` when one is
+    given (checkpointed every epoch, resumed or reloaded when called again), else by one
+    shuffled `model.fit`."""
+    if workdir is None:
+        model.fit(x, y, batch_size=batch_size, epochs=epochs, shuffle=True, verbose=verbose)
+    else:
+        fit_resumable(model, x, y, epochs=epochs, workdir=workdir, batch_size=batch_size,
+                      seed=seed, verbose=verbose)
+
+
 def cosine_adam(learning_rate: float, *, epochs: int, n_examples: int, batch_size: int):
     """Adam whose learning rate falls from `learning_rate` to 0 along a cosine over a run of
     `epochs` epochs of `n_examples` examples in batches of `batch_size`."""

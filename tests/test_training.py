@@ -8,8 +8,8 @@ import pytest
 from course_lib.config import seed_everything
 from course_lib.models.autoencoder import Autoencoder
 from course_lib.models.steps import track
-from course_lib.training import (CheckpointError, cosine_adam, fit_resumable, seed_states,
-                                 trained_seconds)
+from course_lib.training import (CheckpointError, cosine_adam, fit_optionally_resumable,
+                                 fit_resumable, seed_states, trained_seconds)
 from course_lib.training import BatchLosses
 
 
@@ -258,3 +258,15 @@ def test_batch_losses_bad_keys(tmp_path):
     path.write_text(json.dumps({"epoch": [], "batch": [], "d_loss": []}))
     with pytest.raises(ValueError, match="has no records of \\['g_loss'\\]"):
         BatchLosses(path=path)
+
+
+def test_fit_optionally_resumable_checkpoints_only_with_a_workdir(tmp_path):
+    x = tiny_images(32)
+    plain, checkpointed = fresh_model(), fresh_model()
+    before = [np.array(w) for w in plain.get_weights()]
+    fit_optionally_resumable(plain, x, x, epochs=1, batch_size=16, verbose=0)
+    assert any(not np.array_equal(b, w) for b, w in zip(before, plain.get_weights()))
+    assert not any(tmp_path.iterdir())
+    fit_optionally_resumable(checkpointed, x, x, epochs=1, batch_size=16, workdir=tmp_path / "run",
+                             verbose=0)
+    assert json.loads((tmp_path / "run" / "state.json").read_text())["epoch"] == 1

@@ -11,7 +11,7 @@ import numpy as np
 from keras import layers, ops
 
 from ..config import seed_everything
-from ..training import fit_resumable
+from ..training import fit_optionally_resumable
 from ..validation import IMAGE_SHAPE, check_images, check_positive_int
 
 
@@ -52,11 +52,8 @@ def train_fake_detector(real, fake, epochs: int, seed: int = 0, workdir=None,
     detector.compile(optimizer=keras.optimizers.Adam(learning_rate),
                      loss=keras.losses.BinaryCrossentropy(from_logits=True),
                      metrics=[keras.metrics.BinaryAccuracy(threshold=0.0, name="accuracy")])
-    if workdir is None:
-        detector.fit(x, y, batch_size=batch_size, epochs=epochs, shuffle=True, verbose=verbose)
-    else:
-        fit_resumable(detector, x, y, epochs=epochs, workdir=workdir, batch_size=batch_size,
-                      seed=seed, verbose=verbose)
+    fit_optionally_resumable(detector, x, y, epochs=epochs, batch_size=batch_size, seed=seed,
+                             workdir=workdir, verbose=verbose)
     return detector
 
 
