@@ -17,6 +17,8 @@ from course_lib import config, report
 from notebook_runner import execute
 
 ROOT = config.repo_root()
+
+
 def run(path: Path) -> tuple:
     """Execute one notebook in its folder; write HTML even when a cell fails."""
     nb = nbformat.read(path, as_version=4)
