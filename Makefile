@@ -28,16 +28,20 @@ OLDEST_STAMP := $(OLDEST_VENV)/.installed
 # checkpoints, seeding, recipes and metrics. It leaves out the fresh-process reloads (the main
 # leg runs them) and what does not touch TensorFlow or runs every tool end to end.
 OLDEST_TESTS := tests/models tests/checks tests/test_training.py tests/test_config.py \
-	tests/test_recipes.py tests/test_metrics.py tests/test_metrics_gan.py
+	tests/recipes tests/test_scoring.py tests/test_metrics.py tests/test_metrics_gan.py
 OLDEST_LESSON := notebooks/00_setup.ipynb
+# `make quick`: the inner loop of a contributor (models, recipes, checks, scorer, data, linter).
+QUICK_TESTS := tests/models tests/recipes tests/checks tests/test_scoring.py tests/test_data.py \
+	tests/test_validation.py tests/test_lint.py
 
-.PHONY: help course test unit lint notebooks oldest bench figures student headers executed lab
+.PHONY: help course test quick unit lint notebooks oldest bench figures student headers executed lab
 
 help:
 	@echo "make course     run every notebook headless, HTML in build/html (COURSE_FAST=1 for minutes)"
 	@echo "make test       unit tests (linter and a fast run of every benchmark and tool included),"
 	@echo "                every notebook through nbval in fast mode, then the unit tests and one"
 	@echo "                lesson with the oldest TensorFlow and Keras that pyproject.toml allows"
+	@echo "make quick      the inner loop: models, recipes, checks, scorer, data and the linter"
 	@echo "make lint       only the linter (ruff's pyflakes rules, notebooks included)"
 	@echo "make bench      default-mode benchmarks -> benchmarks/results/ and summary.md"
 	@echo "make figures    README gallery in docs/figures/ from the benchmarks' trained models"
@@ -74,6 +78,9 @@ test: unit notebooks oldest
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest tests
+
+quick: $(STAMP)
+	$(BIN)/python -m pytest -q -k "not fresh_process" $(QUICK_TESTS)
 
 lint: $(STAMP)
 	$(BIN)/python -m ruff check course_lib benchmarks tools tests notebooks

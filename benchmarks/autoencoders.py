@@ -49,7 +49,7 @@ def denoising(plan, x_train, x_test, figures):
     method, size, _ = baselines.best_classical_denoiser(
         data.add_noise(x_train[:1000], sigma, seed=2), x_train[:1000])
     count_reload(recipes.denoiser_run(plan), figures)
-    dae, _ = recipes.lesson_denoiser(x_train, verbose=0)
+    dae = recipes.lesson_denoiser(x_train, verbose=0).model
     figures["noisy_psnr_db"] = metrics.psnr(x_test, noisy)
     figures["baseline_psnr_db"] = metrics.psnr(x_test, baselines.classical_denoise(noisy, method, size))
     figures["dae_psnr_db"] = metrics.psnr(x_test, dae.predict(noisy, batch_size=512, verbose=0))
@@ -60,7 +60,7 @@ def denoising(plan, x_train, x_test, figures):
 def anomaly(plan, x_train, y_train, x_test, y_test, figures):
     """Lesson 03: AUROC of reconstruction error for the digit left out of training."""
     count_reload(recipes.anomaly_run(plan), figures)
-    detector, _ = recipes.lesson_anomaly_detector(x_train, y_train)
+    detector = recipes.lesson_anomaly_detector(x_train, y_train).model
     scores = metrics.mse_per_image(x_test, detector.predict(x_test, batch_size=512, verbose=0))
     odd = y_test == plan["anomaly_digit"]
     figures["anomaly_auroc"] = metrics.auroc(scores[odd], scores[~odd])
@@ -69,7 +69,7 @@ def anomaly(plan, x_train, y_train, x_test, y_test, figures):
 def inpainting(plan, x_train, x_test, figures):
     """Lesson 03: PSNR of test images with a blanked square, before and after filling it in."""
     count_reload(recipes.inpainter_run(plan), figures)
-    inpainter, _ = recipes.lesson_inpainter(x_train)
+    inpainter = recipes.lesson_inpainter(x_train).model
     missing = np.asarray(corrupt(np.ones_like(x_test), "patch", plan["patch_side"], seed=3)) == 0
     holes = np.where(missing, 0.0, x_test)
     filled = np.where(missing, inpainter.predict(holes, batch_size=512, verbose=0), holes)

@@ -11,8 +11,11 @@ Both models train for the same number of generator steps on the same MNIST train
 Each is scored on 10,000 generated digits: the Fréchet distance to the 10,000 test digits in the
 feature space of the lesson-01 CNN (lower is better), the largest and smallest class share of
 the CNN's predictions (0.1 each for a perfectly balanced generator), and the share the CNN
-classifies with confidence ≥ 0.9. The course generator is saved to
-`build/models/dcgan_generator.keras` and its progress GIF to `build/bench/dcgan_progress/`.
+classifies with confidence ≥ 0.9 (`scoring.ImageScorer`). The benchmark's budget is its own
+(1,500 steps by default, about 3 of the lesson's 8 epochs, because the reference trains about 4×
+slower): its course model is not lesson 06's run and is not saved (lesson 06's recipe,
+`recipes.lesson_dcgan`, writes the one `dcgan_generator.keras`); its progress GIF goes to
+`build/bench/dcgan_progress/`.
 
 Usage: python benchmarks/dcgan.py [--steps N]   (COURSE_FAST=1 for a smoke run)
 """
@@ -26,10 +29,10 @@ import numpy as np
 import tensorflow as tf
 from keras import layers
 
-from course_lib import config, data, metrics, report, training
-from course_lib.models.classifiers import feature_model
+from course_lib import config, data, report, training
 from course_lib.models.gan import GAN
 from course_lib.recipes import reference_classifier
+from course_lib.scoring import ImageScorer
 from course_lib.validation import check_positive_int
 
 COURSE_BATCH = 128
@@ -114,50 +117,39 @@ def batches(x, batch_size, steps, seed):
     return ds.repeat().take(steps)
 
 
-def score(images, real_features, classifier, features):
-    """Fréchet distance, class shares and confident share of images in [0, 1]."""
-    probs = classifier.predict(images, batch_size=1000, verbose=0)
-    shares = metrics.class_histogram(probs)
-    fd = metrics.frechet_distance(features.predict(images, batch_size=1000, verbose=0),
-                                  real_features)
-    return fd, shares, float(np.mean(probs.max(axis=1) >= 0.9))
-
-
 def main(steps):
     steps = check_positive_int(steps, "steps") // min(FRAMES, steps) * min(FRAMES, steps)
     (x_train, _), (x_test, _) = data.load_mnist(n_train=config.by_mode(None, 2048),
                                                 n_test=config.by_mode(None, 1000))
     n_samples = len(x_test)
-    classifier = reference_classifier(verbose=2)
-    features = feature_model(classifier)
-    real_features = features.predict(x_test, batch_size=1000, verbose=0)
+    scorer = ImageScorer(reference_classifier(verbose=2), x_test)
 
     gan, course_seconds, gif = train_course(x_train, steps)
-    gan.generator.save(config.model_path("dcgan_generator.keras"))
-    course = score(gan.generate(n_samples, seed=1), real_features, classifier, features)
+    course = scorer.score(gan.generate(n_samples, seed=1))
     print(f"course DCGAN after {steps} steps, {course_seconds:.0f} s: Fréchet distance "
-          f"{course[0]:.2f}, class shares {course[1].min():.3f}-{course[1].max():.3f}, "
-          f"confident {course[2]:.3f}", flush=True)
+          f"{course['fd']:.2f}, class shares {course['min_class_share']:.3f}-"
+          f"{course['max_class_share']:.3f}, confident {course['confident_share']:.3f}", flush=True)
 
     generator, reference_seconds = train_reference(x_train, steps)
     noise = keras.random.normal((n_samples, REFERENCE_NOISE), seed=1)
     reference_images = (generator.predict(noise, batch_size=1000, verbose=0) + 1.0) / 2.0
-    reference = score(reference_images, real_features, classifier, features)
+    reference = scorer.score(reference_images)
 
-    untrained = score(GAN(seed=0).generate(n_samples, seed=1), real_features, classifier, features)
+    untrained = scorer.frechet(GAN(seed=0).generate(n_samples, seed=1))
     report.write_benchmark("dcgan", {
-        "fd_course": course[0], "fd_reference": reference[0], "fd_untrained": untrained[0],
+        "fd_course": course["fd"], "fd_reference": reference["fd"], "fd_untrained": untrained,
         "generator_steps": steps,
-        "min_class_share": course[1].min(), "max_class_share": course[1].max(),
-        "reference_min_class_share": reference[1].min(),
-        "reference_max_class_share": reference[1].max(),
-        "course_confident_share": course[2], "reference_confident_share": reference[2],
+        "min_class_share": course["min_class_share"], "max_class_share": course["max_class_share"],
+        "reference_min_class_share": reference["min_class_share"],
+        "reference_max_class_share": reference["max_class_share"],
+        "course_confident_share": course["confident_share"],
+        "reference_confident_share": reference["confident_share"],
         "course_img_per_s": steps * COURSE_BATCH / course_seconds,
         "reference_img_per_s": steps * REFERENCE_BATCH / reference_seconds,
         "train_seconds": course_seconds, "reference_train_seconds": reference_seconds,
     })
-    print("course class shares   ", np.round(course[1], 3))
-    print("reference class shares", np.round(reference[1], 3))
+    print("course class shares   ", np.round(course["class_shares"], 3))
+    print("reference class shares", np.round(reference["class_shares"], 3))
     print(f"progress GIF: {gif}")
 
 

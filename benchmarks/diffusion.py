@@ -20,35 +20,20 @@ import argparse
 import time
 
 import course_lib  # noqa: F401  (quiets TensorFlow before it loads)
-import numpy as np
 
-from course_lib import config, data, metrics, recipes, report, training
-from course_lib.models.classifiers import feature_model
+from course_lib import config, data, recipes, report, saving, training
+from course_lib.scoring import ImageScorer
 
 SWEEP_STEPS = (10, 25, 50, 100)
 
 
-def scorer(x_test):
-    """A function images → (Fréchet distance, class shares, confident share)."""
-    classifier = recipes.reference_classifier(verbose=2)
-    features = feature_model(classifier)
-    real = features.predict(x_test, batch_size=1000, verbose=0)
-
-    def score(images):
-        probs = classifier.predict(images, batch_size=1000, verbose=0)
-        fd = metrics.frechet_distance(features.predict(images, batch_size=1000, verbose=0), real)
-        return fd, metrics.class_histogram(probs), float(np.mean(probs.max(axis=1) >= 0.9))
-
-    return score
-
-
-def pixel_figures(x_train, score, ship: bool) -> dict:
+def pixel_figures(x_train, scorer, ship: bool) -> dict:
     """Train (or reload) the shipped-weights run, save its EMA weights, score DDIM samples."""
     run = recipes.shipped_diffusion_run()
     epochs = recipes.diffusion_plan()["shipped_epochs"]
-    model, _ = recipes.pixel_diffusion(x_train, epochs, run)
+    model = recipes.pixel_diffusion(x_train, epochs, run).model
     seconds = training.trained_seconds(config.checkpoint_dir(run))
-    path = config.model_path(recipes.DIFFUSION_FILE)
+    path = config.model_path(f"{recipes.SHIPPED_DIFFUSION}.weights.h5")
     model.ema_network.save_weights(path)
     n = config.by_mode(2000, 200)
     figures = {"train_seconds": seconds, "img_per_s": epochs * len(x_train) / seconds,
@@ -56,49 +41,55 @@ def pixel_figures(x_train, score, ship: bool) -> dict:
     if ship:
         record = {**figures, "machine": config.machine_label(), "run": run,
                   "command": "python benchmarks/diffusion.py --ship"}
-        print(f"shipped {recipes.ship_diffusion_weights(path, record)} with its record")
+        shipped = saving.ship_weights(path, recipes.SHIPPED_DIFFUSION, record)
+        print(f"shipped {shipped} with its record")
     for steps in SWEEP_STEPS:
         start = time.perf_counter()
         images = model.sample(n, steps=steps, seed=1)
         elapsed = time.perf_counter() - start
-        fd, shares, confident = score(images)
-        figures[f"fd_ddim_{steps}"] = fd
+        result = scorer.score(images)
+        figures[f"fd_ddim_{steps}"] = result["fd"]
         figures[f"seconds_per_1000_ddim_{steps}"] = elapsed / n * 1000
         if steps == 25:
-            figures.update(min_class_share=float(shares.min()), confident_share=confident)
-        print(f"DDIM {steps:>3} steps: Fréchet distance {fd:7.2f}, {elapsed / n * 1000:6.1f} s per "
-              f"1,000 images, class shares {shares.min():.3f}-{shares.max():.3f}, "
-              f"confident {confident:.3f}", flush=True)
+            figures.update(min_class_share=result["min_class_share"],
+                           confident_share=result["confident_share"])
+        print(f"DDIM {steps:>3} steps, {elapsed / n * 1000:6.1f} s per 1,000 images: "
+              f"{describe(result)}", flush=True)
     return figures
 
 
-def latent_figures(x_train, score) -> dict:
+def latent_figures(x_train, scorer) -> dict:
     """Latent diffusion over lesson 05's 16-d VAE against the VAE's prior draws."""
     vae = recipes.lesson_vae16(x_train)
     start = time.perf_counter()
-    sampler, _ = recipes.latent_diffusion(vae, x_train)
+    sampler = recipes.latent_diffusion(vae, x_train).model
     trained = training.trained_seconds(config.checkpoint_dir(recipes.LATENT_DIFFUSION_RUN))
     n = config.by_mode(10_000, 500)
-    latent = score(sampler.generate(n, seed=1))
-    prior = score(vae.sample(n, seed=1))
+    latent = scorer.score(sampler.generate(n, seed=1))
+    prior = scorer.score(vae.sample(n, seed=1))
     print(f"latent diffusion ({time.perf_counter() - start:.0f} s incl. encoding; trained "
-          f"{trained:.0f} s): Fréchet distance {latent[0]:.2f}, confident {latent[2]:.3f}, class "
-          f"shares {latent[1].min():.3f}-{latent[1].max():.3f}", flush=True)
-    print(f"VAE prior draws: Fréchet distance {prior[0]:.2f}, confident {prior[2]:.3f}, class "
-          f"shares {prior[1].min():.3f}-{prior[1].max():.3f}", flush=True)
-    return {"latent_fd": latent[0], "vae_prior_fd": prior[0],
-            "latent_confident_share": latent[2], "vae_prior_confident_share": prior[2],
-            "latent_min_class_share": float(latent[1].min()),
-            "vae_prior_min_class_share": float(prior[1].min()),
+          f"{trained:.0f} s): {describe(latent)}", flush=True)
+    print(f"VAE prior draws: {describe(prior)}", flush=True)
+    return {"latent_fd": latent["fd"], "vae_prior_fd": prior["fd"],
+            "latent_confident_share": latent["confident_share"],
+            "vae_prior_confident_share": prior["confident_share"],
+            "latent_min_class_share": latent["min_class_share"],
+            "vae_prior_min_class_share": prior["min_class_share"],
             "latent_train_seconds": trained}
+
+
+def describe(result: dict) -> str:
+    """One line of a scorer's result."""
+    return (f"Fréchet distance {result['fd']:.2f}, confident {result['confident_share']:.3f}, "
+            f"class shares {result['min_class_share']:.3f}-{result['max_class_share']:.3f}")
 
 
 def main(ship: bool):
     (x_train, _), (x_test, _) = data.load_mnist(n_train=config.by_mode(None, 2048),
                                                 n_test=config.by_mode(None, 1000))
-    score = scorer(x_test)
-    figures = pixel_figures(x_train, score, ship)
-    figures.update(latent_figures(x_train, score))
+    scorer = ImageScorer(recipes.reference_classifier(verbose=2), x_test)
+    figures = pixel_figures(x_train, scorer, ship)
+    figures.update(latent_figures(x_train, scorer))
     print(report.write_benchmark("diffusion", figures))
 
 

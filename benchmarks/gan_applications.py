@@ -4,7 +4,8 @@
    checkpoint) asked for `n_per_class` digits of each class: the share lesson 01's CNN assigns
    to the requested class (overall and for the worst class) and the Fréchet distance of the
    whole set to the test digits, next to lesson 06's unconditional `GAN` trained here for the
-   same number of generator steps on the same images (its own checkpoint).
+   same number of generator steps on the same images (`recipes.dcgan_same_steps`: lesson 06's
+   recipe with the conditional GAN's budget, under its own run name).
 2. Domain transfer without pairs: lesson 07's CycleGAN and the same model without the cycle
    loss, on test digits whose true domain-B version is known: PSNR of the translation against
    it, the identity baseline (the untranslated digit), and the share that keeps its class.
@@ -12,7 +13,8 @@
    samples), AUROC on held-out samples of that generator and on the unconditional GAN's.
 
 The notebook and this benchmark train the same recipes into the same checkpoints, so whichever
-runs second reloads. The conditional generator is saved to `build/models/cgan_generator.keras`.
+runs second reloads (the conditional generator is saved to `build/models/cgan_generator.keras`).
+Images are scored by `scoring.ImageScorer`.
 
 Usage: python benchmarks/gan_applications.py   (COURSE_FAST=1 for a smoke run)
 """
@@ -22,39 +24,23 @@ import numpy as np
 
 from course_lib import config, data, metrics, recipes, report, training
 from course_lib.domains import to_style_b
-from course_lib.models.classifiers import feature_model
 from course_lib.models.detector import fake_scores
-from course_lib.models.gan import GAN
-
-DCGAN_RUN = "bench_gan_applications_dcgan"
+from course_lib.scoring import ImageScorer
 
 
 def main():
     plan = recipes.gan_applications_plan()
     (x_all, y_all), (x_test, y_test) = data.load_mnist(n_test=config.by_mode(None, 500))
     x_train, y_train = x_all[:plan["cgan_n_train"]], y_all[:plan["cgan_n_train"]]
-    classifier = recipes.reference_classifier(verbose=2)
-    features = feature_model(classifier)
-    real_features = features.predict(x_test, batch_size=1000, verbose=0)
+    scorer = ImageScorer(recipes.reference_classifier(verbose=2), x_test)
 
-    def frechet(images):
-        return metrics.frechet_distance(features.predict(images, batch_size=1000, verbose=0),
-                                        real_features)
-
-    cgan, _ = recipes.lesson_cgan(x_train, y_train)
-    cgan.generator.save(config.model_path(recipes.CGAN_FILE))
+    cgan = recipes.lesson_cgan(x_train, y_train).model
     steps = recipes.cgan_steps(len(x_train), plan)
     wanted = np.repeat(np.arange(10), plan["n_per_class"])
     samples = cgan.generate(wanted, seed=1)
-    predicted = classifier.predict(samples, batch_size=1000, verbose=0).argmax(axis=1)
-    per_class = np.array([np.mean(predicted[wanted == c] == c) for c in range(10)])
+    class_accuracy, per_class = scorer.requested_class_shares(samples, wanted)
 
-    config.seed_everything(0)
-    dcgan = GAN(seed=0)
-    dcgan.compile()
-    dcgan_dir = config.checkpoint_dir(DCGAN_RUN)
-    training.fit_resumable(dcgan, x_train, epochs=plan["cgan_epochs"], workdir=dcgan_dir,
-                           batch_size=plan["cgan_batch_size"], verbose=2)
+    dcgan = recipes.dcgan_same_steps(x_train).model
     dcgan_samples = dcgan.generate(len(samples), seed=1)
 
     x_a, x_b = recipes.cycle_domains(x_all, y_all)
@@ -62,33 +48,34 @@ def main():
     true_b = to_style_b(x_eval)
     translation = {}
     for key, weight in (("cycle", 10.0), ("nocycle", 0)):
-        model, _ = recipes.lesson_cyclegan(x_a, x_b, cycle_weight=weight)
+        model = recipes.lesson_cyclegan(x_a, x_b, cycle_weight=weight).model
         translated = model.translate_ab(x_eval)
-        kept = classifier.predict(translated, batch_size=1000, verbose=0).argmax(axis=1) == y_eval
-        translation[key] = (metrics.psnr(true_b, translated), float(kept.mean()))
+        kept, _ = scorer.requested_class_shares(translated, y_eval)
+        translation[key] = (metrics.psnr(true_b, translated), kept)
 
-    detector, held_real, held_fake = recipes.lesson_fake_detector(x_test, samples)
+    detector = recipes.lesson_fake_detector(x_test, samples).model
+    held_real, held_fake = recipes.held_out(x_test), recipes.held_out(samples)
     real_scores = fake_scores(detector, held_real)
     auroc_same = metrics.auroc(fake_scores(detector, held_fake), real_scores)
-    auroc_other = metrics.auroc(fake_scores(detector, dcgan_samples[1::2]), real_scores)
-    early = recipes.early_cgan().generate(wanted, seed=1)[1::2]
+    auroc_other = metrics.auroc(fake_scores(detector, recipes.held_out(dcgan_samples)), real_scores)
+    early = recipes.held_out(recipes.early_cgan().generate(wanted, seed=1))
     auroc_early = metrics.auroc(fake_scores(detector, early), real_scores)
 
     seconds = sum(training.trained_seconds(config.checkpoint_dir(name)) for name in
                   (recipes.CGAN_RUN, recipes.CYCLE_RUN, recipes.NOCYCLE_RUN, recipes.DETECTOR_RUN))
     report.write_benchmark("gan_applications", {
-        "cgan_class_accuracy": float(np.mean(predicted == wanted)),
+        "cgan_class_accuracy": class_accuracy,
         "cgan_min_class_accuracy": per_class.min(),
-        "cgan_fd": frechet(samples), "dcgan_fd_same_steps": frechet(dcgan_samples),
+        "cgan_fd": scorer.frechet(samples), "dcgan_fd_same_steps": scorer.frechet(dcgan_samples),
         "cycle_psnr_db": translation["cycle"][0], "identity_psnr_db": metrics.psnr(true_b, x_eval),
         "nocycle_psnr_db": translation["nocycle"][0],
         "cycle_class_kept": translation["cycle"][1], "nocycle_class_kept": translation["nocycle"][1],
-        "true_b_class_accuracy": float(np.mean(
-            classifier.predict(true_b, batch_size=1000, verbose=0).argmax(axis=1) == y_eval)),
+        "true_b_class_accuracy": scorer.requested_class_shares(true_b, y_eval)[0],
         "detector_auroc_same": auroc_same, "detector_auroc_other": auroc_other,
         "detector_auroc_early_cgan": auroc_early,
         "generator_steps": steps, "train_seconds": seconds,
-        "dcgan_train_seconds": training.trained_seconds(dcgan_dir),
+        "dcgan_train_seconds": training.trained_seconds(
+            config.checkpoint_dir(recipes.DCGAN_SAME_STEPS_RUN)),
     })
     print("per-class accuracy of the conditional GAN", np.round(per_class, 3))
 

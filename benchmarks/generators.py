@@ -10,8 +10,8 @@ confidence ≥ 0.9, the mean distance from 1,000 samples to their nearest traini
 to the test digits' own), training seconds (as recorded by the run's checkpoint; NaN when the
 checkpoint predates the record) and sampling seconds per 1,000 images.
 
-The models are the lessons' own: run lessons 05-08 (or `benchmarks/dcgan.py`,
-`benchmarks/gan_applications.py` and `benchmarks/diffusion.py`) first; the VAE and the latent
+The models are the lessons' own, scored by `scoring.ImageScorer`: run lessons 06 and 07 (or
+`benchmarks/gan_applications.py` for the conditional GAN) first; the VAE and the latent
 diffusion are trained here when their checkpoints are missing.
 
 Usage: python benchmarks/generators.py   (COURSE_FAST=1 for a smoke run)
@@ -20,11 +20,10 @@ Usage: python benchmarks/generators.py   (COURSE_FAST=1 for a smoke run)
 import time
 
 import course_lib  # noqa: F401  (quiets TensorFlow before it loads)
-import keras
 import numpy as np
 
-from course_lib import config, data, metrics, recipes, report, training
-from course_lib.models.classifiers import feature_model
+from course_lib import config, data, metrics, recipes, report, saving, training
+from course_lib.scoring import ImageScorer
 
 NEIGHBOUR_SAMPLES = 1000
 
@@ -34,14 +33,14 @@ def saved_generator(filename: str, made_by: str):
     path = config.model_path(filename)
     if not path.exists():
         raise SystemExit(f"{path} is missing: run {made_by} first")
-    return keras.models.load_model(path, safe_mode=True)
+    return saving.load_course_model(path)
 
 
 def samplers(x_train) -> dict:
     """Model name → (function n → images, labels or None; training seconds)."""
     vae = recipes.lesson_vae16(x_train)
-    latent, _ = recipes.latent_diffusion(vae, x_train)
-    dcgan = saved_generator("dcgan_generator.keras", "lesson 06 or benchmarks/dcgan.py")
+    latent = recipes.latent_diffusion(vae, x_train).model
+    dcgan = saved_generator(recipes.DCGAN_FILE, "lesson 06 (notebooks/06_dcgan.ipynb)")
     cgan = saved_generator(recipes.CGAN_FILE, "lesson 07 or benchmarks/gan_applications.py")
     pixel = recipes.shipped_diffusion()
 
@@ -66,16 +65,14 @@ def samplers(x_train) -> dict:
         "latent_diffusion": (lambda n: (latent.generate(n, seed=1), None),
                              seconds(recipes.LATENT_DIFFUSION_RUN)),
         "diffusion": (lambda n: (pixel.sample(n, steps=25, seed=1), None),
-                      recipes.shipped_diffusion_record()["train_seconds"]),
+                      saving.shipped_record(recipes.SHIPPED_DIFFUSION)["train_seconds"]),
     }
 
 
 def main():
     (x_train, _), (x_test, _) = data.load_mnist(n_train=config.by_mode(None, 2048),
                                                 n_test=config.by_mode(None, 1000))
-    classifier = recipes.reference_classifier(verbose=2)
-    features = feature_model(classifier)
-    real = features.predict(x_test, batch_size=1000, verbose=0)
+    scorer = ImageScorer(recipes.reference_classifier(verbose=2), x_test, train_images=x_train)
     _, test_distance = metrics.nearest_images(x_test[:NEIGHBOUR_SAMPLES], x_train)
     n = config.by_mode(10_000, 500)
     folder = config.build_dir("samples")
@@ -88,16 +85,9 @@ def main():
         np.save(folder / f"{name}.npy", images)
         if labels is not None:
             np.save(folder / f"{name}_labels.npy", labels)
-        probs = classifier.predict(images, batch_size=1000, verbose=0)
-        shares = metrics.class_histogram(probs)
-        _, distance = metrics.nearest_images(images[:NEIGHBOUR_SAMPLES], x_train)
-        row = {"fd": metrics.frechet_distance(features.predict(images, batch_size=1000, verbose=0),
-                                              real),
-               "min_class_share": float(shares.min()), "max_class_share": float(shares.max()),
-               "confident_share": float(np.mean(probs.max(axis=1) >= 0.9)),
-               "nearest_train_distance": float(distance.mean()),
-               "train_seconds": float(train_seconds),
-               "sample_seconds_per_1000": elapsed / n * 1000}
+        row = scorer.score(images, n_nearest=NEIGHBOUR_SAMPLES)
+        del row["class_shares"]
+        row.update(train_seconds=float(train_seconds), sample_seconds_per_1000=elapsed / n * 1000)
         figures.update({f"{name}_{key}": value for key, value in row.items()})
         rows.append((name, row))
     print(table(rows, figures["test_nearest_train_distance"], n))

@@ -1,8 +1,10 @@
 """Lesson 01 benchmark: test accuracy of the CNN, logistic regression and the Gaussian
 classifiers on MNIST, and how well each tells real test digits from outliers (AUROC).
 
+The CNN is trained here (plain `fit`, timed) and not saved: the one CNN the later lessons and
+benchmarks score images with is lesson 01's `recipes.reference_classifier()`.
+
 Usage: python benchmarks/lesson01.py   (COURSE_FAST=1 for a smoke run on a subset)
-Default mode also saves the CNN where `reference_classifier()` looks for it.
 """
 
 import time
@@ -12,7 +14,7 @@ from sklearn.linear_model import LogisticRegression
 
 from course_lib import config, data, metrics, report
 from course_lib.models.classifiers import GaussianClassifier
-from course_lib.recipes import CNN_FILE, train_cnn_classifier
+from course_lib.recipes import train_cnn_classifier
 
 GAUSSIANS = {
     "gaussian_diag": dict(covariance="diag"),
@@ -36,7 +38,6 @@ def main():
 
     cnn, seconds["cnn"] = timed(lambda: train_cnn_classifier(x, y, epochs=config.by_mode(12, 1),
                                                              verbose=2))
-    cnn.save(config.model_path(CNN_FILE))
     figures["cnn_test_accuracy"] = cnn.evaluate(x_test, y_test, verbose=0)[1]
 
     models = {}

@@ -1,10 +1,16 @@
 """Load a saved course model with a clear error when the file is missing, damaged or not
-what was expected. Loading never writes to, moves or deletes the file."""
+what was expected; ship trained weights with the course and load them checksum-verified.
+Loading never writes to, moves or deletes a file."""
 
+import hashlib
+import json
+import shutil
 import zipfile
 from pathlib import Path
 
 import keras
+
+from .config import repo_root
 
 
 class ModelFileError(ValueError):
@@ -54,3 +60,51 @@ def load_course_model(path, expected=keras.Model) -> keras.Model:
 def _describe(expected) -> str:
     classes = expected if isinstance(expected, tuple) else (expected,)
     return " or ".join(cls.__name__ for cls in classes)
+
+
+def shipped_weights_dir() -> Path:
+    """`data/weights/`: trained weights that ship with the course, each with a JSON record."""
+    return repo_root() / "data" / "weights"
+
+
+def sha256_of(path) -> str:
+    """Hex SHA-256 of a file's bytes."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def ship_weights(path, name: str, record: dict) -> Path:
+    """Copy the weights file at `path` to `data/weights/<name>.weights.h5` with the record
+    `data/weights/<name>.json` beside it: `record` (epochs, seconds, machine, command, …) plus
+    the file's SHA-256. Returns the shipped path."""
+    folder = shipped_weights_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{name}.weights.h5"
+    shutil.copyfile(path, target)
+    record = {**record, "sha256": sha256_of(target)}
+    (folder / f"{name}.json").write_text(json.dumps(record, indent=1, sort_keys=True) + "\n")
+    return target
+
+
+def shipped_record(name: str) -> dict:
+    """How the shipped weights `name` were made (`data/weights/<name>.json`)."""
+    path = shipped_weights_dir() / f"{name}.json"
+    if not path.exists():
+        raise FileNotFoundError(f"{path} is missing; expected the record of the weights that "
+                                f"ship with the course (the benchmark's --ship writes it)")
+    return json.loads(path.read_text())
+
+
+def verified_shipped_weights(name: str) -> Path:
+    """The path of the shipped weights `name`, after checking their SHA-256 against the record;
+    a missing or damaged file raises an error that says so and leaves the file as it is."""
+    path = shipped_weights_dir() / f"{name}.weights.h5"
+    expected = shipped_record(name)["sha256"]
+    if not path.exists():
+        raise FileNotFoundError(f"{path} is missing; expected the weights that ship with the "
+                                f"course (the benchmark's --ship makes them)")
+    found = sha256_of(path)
+    if found != expected:
+        raise ValueError(f"{path} has SHA-256 {found}, expected {expected} (its record): the "
+                         f"file is damaged or is a Git LFS pointer; fetch it again. It was "
+                         f"left as it is.")
+    return path

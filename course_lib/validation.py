@@ -1,5 +1,8 @@
 """Input checks shared by the package: each failure says what was wrong and what was expected."""
 
+import math
+import numbers
+
 import numpy as np
 
 IMAGE_SHAPE = (28, 28, 1)
@@ -51,6 +54,22 @@ def check_positive_int(value, name: str) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
         raise ValueError(f"{name} must be a whole number >= 1, got {value!r}")
     return int(value)
+
+
+def check_weight(value, name: str) -> float:
+    """Return `value` as a float after checking it is a finite real number >= 0 (a loss
+    weight: 0 switches its term off)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        problem = f"of type {type(value).__name__}"
+    elif math.isnan(value):
+        problem = "not a number"
+    elif math.isinf(value):
+        problem = "infinite"
+    elif value < 0:
+        problem = "negative"
+    else:
+        return float(value)
+    raise ValueError(f"{name} must be a finite number >= 0, got {value!r} ({problem})")
 
 
 def check_labels(y, n_classes: int = 10, name: str = "labels") -> np.ndarray:

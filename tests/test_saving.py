@@ -14,6 +14,7 @@ import zipfile
 import numpy as np
 import pytest
 
+from course_lib import saving
 from course_lib.config import seed_everything
 from course_lib.models.autoencoder import Autoencoder, DenoisingAutoencoder
 from course_lib.models.classifiers import build_cnn_classifier
@@ -130,3 +131,31 @@ def test_missing_file_and_wrong_model_class(saved_vae, tmp_path):
         load_course_model(saved_vae, GAN)
     assert isinstance(load_course_model(saved_vae, (GAN, VAE)), VAE)
     assert issubclass(ModelFileError, ValueError)
+
+
+def test_shipping_weights_records_their_checksum(tmp_path, monkeypatch):
+    monkeypatch.setattr(saving, "shipped_weights_dir", lambda: tmp_path / "weights")
+    source = tmp_path / "w.weights.h5"
+    source.write_bytes(b"weights")
+    target = saving.ship_weights(source, "unit_net", {"epochs": 3})
+    assert target == tmp_path / "weights" / "unit_net.weights.h5"
+    assert target.read_bytes() == b"weights"
+    assert saving.shipped_record("unit_net") == {"epochs": 3, "sha256": saving.sha256_of(source)}
+    assert saving.verified_shipped_weights("unit_net") == target
+
+
+def test_damaged_or_missing_shipped_weights_are_named_and_kept(tmp_path, monkeypatch):
+    folder = tmp_path / "weights"
+    monkeypatch.setattr(saving, "shipped_weights_dir", lambda: folder)
+    with pytest.raises(FileNotFoundError, match="unit_net.json is missing.*--ship"):
+        saving.verified_shipped_weights("unit_net")
+    source = tmp_path / "w.weights.h5"
+    source.write_bytes(b"weights, in full")
+    target = saving.ship_weights(source, "unit_net", {})
+    target.write_bytes(b"weights")  # truncated
+    with pytest.raises(ValueError, match="damaged or is a Git LFS pointer"):
+        saving.verified_shipped_weights("unit_net")
+    assert target.read_bytes() == b"weights"  # left as it is
+    target.unlink()
+    with pytest.raises(FileNotFoundError, match="unit_net.weights.h5 is missing"):
+        saving.verified_shipped_weights("unit_net")

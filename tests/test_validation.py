@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from course_lib.validation import check_images, check_labels, check_positive_int
+from course_lib.validation import check_images, check_labels, check_positive_int, check_weight
 
 
 def images(n=2):
@@ -52,3 +52,21 @@ def test_labels_in_range_and_out_of_range():
         check_labels(np.zeros((2, 2), int))
     with pytest.raises(ValueError, match="non-integer"):
         check_labels([0.5, 1.0])
+
+
+@pytest.mark.parametrize("good", [0, 2.5, np.float32(0.5), np.int64(3)])
+def test_weight_accepts_finite_non_negative_numbers(good):
+    assert check_weight(good, "cycle_weight") == float(good)
+    assert type(check_weight(good, "cycle_weight")) is float
+
+
+@pytest.mark.parametrize("bad, problem", [
+    (float("inf"), "infinite"),
+    (float("nan"), "not a number"),
+    (-1.0, "negative"),
+    (True, "of type bool"),
+    ("2", "of type str"),
+])
+def test_weight_rejects_what_is_not_a_finite_non_negative_number(bad, problem):
+    with pytest.raises(ValueError, match=rf"cycle_weight must be a finite number >= 0, got .*\({problem}\)"):
+        check_weight(bad, "cycle_weight")

@@ -34,7 +34,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from course_lib import baselines, config, data, plots, recipes, report, training  # noqa: E402
+from course_lib import baselines, config, data, plots, recipes, report, saving, training  # noqa: E402
 
 ROOT = config.repo_root()
 N_SHOW = 10
@@ -148,9 +148,7 @@ def cgan_on_demand(out):
     path = config.model_path(recipes.CGAN_FILE)
     if not path.exists():
         raise Missing(f"{path} is missing (`python benchmarks/gan_applications.py`)")
-    import keras
-
-    generator = keras.models.load_model(path, safe_mode=True)
+    generator = saving.load_course_model(path)
     noise = np.random.default_rng(2).standard_normal((N_SHOW, generator.inputs[0].shape[-1]))
     grid = generator.predict({"noise": np.tile(noise, (10, 1)).astype("float32"),
                               "labels": np.repeat(np.arange(10), N_SHOW)}, verbose=0)
@@ -164,8 +162,8 @@ def cycle_translation(x_test, out):
     require_result("gan_applications")
     (x_all, y_all), _ = data.load_mnist()
     try:
-        model, _ = recipes.lesson_cyclegan(*recipes.cycle_domains(x_all, y_all),
-                                           require_trained=True, verbose=0)
+        model = recipes.lesson_cyclegan(*recipes.cycle_domains(x_all, y_all),
+                                        require_trained=True, verbose=0).model
     except recipes.NotTrainedError as why:
         raise Missing(f"{why} (`python benchmarks/gan_applications.py`)") from None
     show = x_test[:N_SHOW]

@@ -1,37 +1,30 @@
-"""Lesson 07's conditional DCGAN: "draw me a 7". The generator takes noise and a class label, the
-discriminator judges an image together with the label it claims to show, and `ConditionalGAN`
-trains both with lesson 06's losses, optimizers and `train_step` kit (it is a `GAN` whose
-networks and steps take labels).
+"""Lesson 07's conditional DCGAN: "draw me a 7".
 
-Conditioning, and why (both as in Miyato & Koyama 2018, "cGANs with Projection Discriminator"):
+A conditional GAN (Mirza & Osindero 2014, "Conditional Generative Adversarial Nets") hands both
+players a class label y: the generator draws an image of class y from noise, and the
+discriminator judges whether an image is a real image *of that class*. `ConditionalGAN` is
+lesson 06's `GAN` (same losses, optimizers and `train_step` kit) whose networks and steps take
+labels. The label enters in three places:
+
 - Generator: conditional batch normalization (de Vries et al. 2017, "Modulating early visual
-  processing by language"; Dumoulin et al. 2017, "A learned representation for artistic style"):
-  lesson 06's generator layer for layer, except that its first batch norm takes its scale and
-  shift from the label (one learned pair per class and unit). It starts as lesson 06's generator
-  (scale 1, shift 0 for every class). We first concatenated a label embedding to the noise
-  (Mirza & Osindero 2014, "Conditional Generative Adversarial Nets"), but the batch norm after
-  it divides by a spread that the label's part keeps growing, so the noise's share shrank:
-  after 2 epochs on 20,000 digits each class came out as one image (within-class pixel spread
-  0.022 against 0.088 here and 0.156 for real digits).
-- Discriminator: a projection discriminator, logit = ψ(φ(x)) + embed(y)·φ(x), with φ lesson 06's
-  convolutional features and ψ its dense logit. The label enters once, as an inner product with
-  the image's features; Miyato & Koyama derive this form from the optimal discriminator of the
-  cross-entropy loss the course uses. Feeding the label as an extra input channel instead left
-  it nearly unused here (17 % of samples of the requested class after 2 epochs on 20,000
-  digits, against 72 % with the projection).
+  processing by language"; Dumoulin et al. 2017, "A learned representation for artistic
+  style"). It is lesson 06's generator, except that its first batch norm takes its scale and
+  shift from the label (one learned pair per class and unit), starting at scale 1 and shift 0
+  for every class.
+- Discriminator: a projection discriminator (Miyato & Koyama 2018, "cGANs with Projection
+  Discriminator"), logit = ψ(φ(x)) + embed(y)·φ(x), with φ lesson 06's convolutional features
+  and ψ its dense logit. The label enters once, as an inner product with the image's features,
+  the form Miyato & Koyama derive from the optimal discriminator of the cross-entropy loss.
 - Auxiliary classifier (AC-GAN, Odena et al. 2017, "Conditional Image Synthesis with Auxiliary
-  Classifier GANs"): D also predicts the class from φ(x), trained on real digits only, and the
-  generator is also rewarded when D's classifier reads the requested class in its fakes. Without
-  it, 3 epochs on 60,000 digits gave only 62 % of samples of the requested class (lesson 01's
-  CNN, 100 per class). The classifier's weight in D's loss matters most: at weight 1 (as in G's
-  loss) D's classifier read 99.8 % of the fakes as requested after 3 epochs, but lesson 01's CNN
-  only 69 %; the classifier, a linear head on features trained mainly for real-or-fake, read
-  only 92 % of real training digits right, and the generator had learned to please it rather
-  than to draw the digit. With weight 10 in D's loss (`d_class_weight`; G's stays 1,
-  `g_class_weight`) the CNN read 86 % after 3 epochs and 98 % after 5 (300 per class); training
-  D's classifier on fakes too, as the AC-GAN paper does, did not help (74 % after 3 epochs).
-- Labels: the fakes of both steps carry the batch's own labels, so each real batch and its fake
-  batch have the same class mix and the discriminator cannot tell them apart by label alone.
+  Classifier GANs"): D also predicts the class from φ(x), trained on real images only
+  (`d_class_weight` in D's loss), and G is also rewarded when that classifier reads the
+  requested class in its fakes (`g_class_weight` in G's loss).
+
+The fakes of both steps carry the batch's own labels, so a real batch and its fake batch have
+the same class mix and D cannot tell them apart by label alone. Why these choices and not the
+simpler ones (the label concatenated to the noise, the label as an extra image channel, no
+auxiliary classifier, weight 1 for it in D's loss), with the measurements:
+`benchmarks/results/history.md`, "Conditional GAN".
 """
 
 import keras
@@ -39,7 +32,7 @@ import numpy as np
 import tensorflow as tf
 from keras import layers, ops
 
-from ..validation import IMAGE_SHAPE, check_images, check_labels, check_positive_int
+from ..validation import IMAGE_SHAPE, check_images, check_labels, check_positive_int, check_weight
 from .gan import (GAN, NOISE_DIM, discriminator_loss, generator_loss, image_features,
                   upsample_to_image)
 from .steps import apply_gradients, track, unit_images
@@ -93,9 +86,12 @@ def class_loss(labels, class_logits):
 
 def check_class_labels(labels, n_classes: int = N_CLASSES, n=None) -> np.ndarray:
     """`labels` as int32 after checking they are a 1-D array of class indices in
-    [0, n_classes) (and, given `n`, one per image)."""
-    arr = np.asarray(labels)
+    [0, n_classes) (and, given `n`, one per image): the check of every array of labels the
+    model is given (`batch_labels` checks them inside a compiled step)."""
     expected = f"a 1-D array of class indices in [0, {n_classes - 1}]"
+    if labels is None:
+        raise ValueError(f"labels: got None; expected {expected} (to train: fit(images, labels))")
+    arr = np.asarray(labels)
     if arr.ndim != 1:
         hint = (" One-hot labels? Use labels.argmax(axis=1)." if arr.ndim == 2 else
                 " For one label use [label], for n copies np.full(n, label)." if arr.ndim == 0 else "")
@@ -110,7 +106,8 @@ def check_class_labels(labels, n_classes: int = N_CLASSES, n=None) -> np.ndarray
 
 def batch_labels(data, n_classes: int, owner: str):
     """The labels of a `(x, y)` batch as int32, checked to be one class index in
-    [0, n_classes) per image (a clear error otherwise, even inside a compiled step)."""
+    [0, n_classes) per image, with a clear error inside a compiled step too: the check for
+    batches that did not pass `check_class_labels`, e.g. `fit_resumable`'s `tf.data` ones."""
     expected = f"integer class indices in [0, {n_classes - 1}], one per image"
     if not isinstance(data, (tuple, list)) or len(data) < 2 or data[1] is None:
         raise ValueError(f"{owner}: got images without labels; expected fit(x, y) with y {expected}")
@@ -140,10 +137,8 @@ class ConditionalGAN(GAN):
                  d_class_weight: float = 10.0, g_class_weight: float = 1.0, **kwargs):
         # Set before GAN.__init__, which builds the networks with them.
         self.n_classes = check_positive_int(n_classes, "n_classes")
-        for name, weight in (("d_class_weight", d_class_weight), ("g_class_weight", g_class_weight)):
-            if not weight >= 0:
-                raise ValueError(f"{name} must be a number >= 0, got {weight!r}")
-        self.d_class_weight, self.g_class_weight = float(d_class_weight), float(g_class_weight)
+        self.d_class_weight = check_weight(d_class_weight, "d_class_weight")
+        self.g_class_weight = check_weight(g_class_weight, "g_class_weight")
         super().__init__(noise_dim, seed, **kwargs)
 
     def build_networks(self):
@@ -155,12 +150,9 @@ class ConditionalGAN(GAN):
         return self.discriminator([images, labels], training=training)
 
     def fit(self, x=None, y=None, *args, **kwargs):
-        """`GAN.fit` with labels: arrays `x` (images) and `y` (class indices) are checked first,
-        so bad labels raise a `ValueError` before any training."""
+        """`GAN.fit` with labels: for an array `x` of images, the labels `y` are checked first,
+        so missing or bad labels raise a `ValueError` before any training."""
         if isinstance(x, np.ndarray):
-            if y is None:
-                raise ValueError(f"{self.name}: got images without labels; expected fit(x, y) "
-                                 f"with y integer class indices in [0, {self.n_classes - 1}]")
             y = check_class_labels(y, self.n_classes, n=len(x))
         return super().fit(x, y, *args, **kwargs)
 

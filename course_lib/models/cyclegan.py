@@ -26,8 +26,9 @@ import numpy as np
 import tensorflow as tf
 from keras import layers, ops
 
-from ..validation import IMAGE_SHAPE, check_images, check_positive_int
+from ..validation import IMAGE_SHAPE, check_images, check_positive_int, check_weight
 from .steps import apply_gradients, track, unit_images
+from .two_player import TwoOptimizerModel
 
 
 def _weights(seeds):
@@ -120,7 +121,7 @@ def l1(a, b):
 
 
 @keras.saving.register_keras_serializable(package="course_lib")
-class CycleGAN(keras.Model):
+class CycleGAN(TwoOptimizerModel):
     """Translators A → B (`g_ab`) and B → A (`g_ba`) and critics (`d_a`, `d_b`), trained
     together with two optimizers (one for both translators, one for both critics).
 
@@ -134,9 +135,9 @@ class CycleGAN(keras.Model):
     def __init__(self, cycle_weight: float = 10.0, identity_weight=None, filters: int = 16,
                  n_res: int = 2, seed: int = 0, **kwargs):
         super().__init__(**kwargs)
-        self.cycle_weight = _weight(cycle_weight, "cycle_weight")
-        self.identity_weight = _weight(0.5 * self.cycle_weight if identity_weight is None
-                                       else identity_weight, "identity_weight")
+        self.cycle_weight = check_weight(cycle_weight, "cycle_weight")
+        self.identity_weight = check_weight(0.5 * self.cycle_weight if identity_weight is None
+                                            else identity_weight, "identity_weight")
         self.filters = check_positive_int(filters, "filters")
         self.n_res = int(n_res)
         self.seed = int(seed)
@@ -145,7 +146,6 @@ class CycleGAN(keras.Model):
         self.g_ba = build_translator(self.filters, self.n_res, seed=base + 1, name="g_ba")
         self.d_a = build_critic(seed=base + 2, name="d_a")
         self.d_b = build_critic(seed=base + 3, name="d_b")
-        self.g_optimizer = self.d_optimizer = None
         self.trackers = {name: keras.metrics.Mean(name=name) for name in
                          ("g_loss", "d_loss", "adversarial_loss", "cycle_loss", "identity_loss")}
         self.built = True  # all four networks are functional models, built on construction
@@ -161,19 +161,12 @@ class CycleGAN(keras.Model):
     def compile(self, g_optimizer=None, d_optimizer=None, **kwargs):
         """Two optimizers, by default Adam(2e-4, β1 = 0.5) as in the paper, built at once (a
         compiled step must not create variables: Keras 3.10 refuses it after a failed call)."""
-        super().compile(**kwargs)
-        self.g_optimizer = keras.optimizers.get(g_optimizer or _default_optimizer())
-        self.d_optimizer = keras.optimizers.get(d_optimizer or _default_optimizer())
+        super().compile(g_optimizer=g_optimizer, d_optimizer=d_optimizer, **kwargs)
         self.build_optimizers()
 
-    def build_optimizers(self):
-        """Create both optimizers' variables, so a checkpoint restores their state too."""
-        if self.g_optimizer is None:
-            raise RuntimeError("compile the CycleGAN (two optimizers) before training or loading it")
-        if not self.g_optimizer.built:
-            self.g_optimizer.build(self.translators)
-        if not self.d_optimizer.built:
-            self.d_optimizer.build(self.critics)
+    def optimizer_targets(self) -> dict:
+        """The translators' optimizer first, then the critics'."""
+        return {"g_optimizer": self.translators, "d_optimizer": self.critics}
 
     @property
     def metrics(self):
@@ -230,23 +223,3 @@ class CycleGAN(keras.Model):
         return {**super().get_config(), "cycle_weight": self.cycle_weight,
                 "identity_weight": self.identity_weight, "filters": self.filters,
                 "n_res": self.n_res, "seed": self.seed}
-
-    def get_compile_config(self):
-        if self.g_optimizer is None:
-            return None
-        return {"g_optimizer": keras.optimizers.serialize(self.g_optimizer),
-                "d_optimizer": keras.optimizers.serialize(self.d_optimizer)}
-
-    def compile_from_config(self, config):
-        self.compile(g_optimizer=keras.optimizers.deserialize(config["g_optimizer"]),
-                     d_optimizer=keras.optimizers.deserialize(config["d_optimizer"]))
-
-
-def _weight(value, name: str) -> float:
-    if isinstance(value, bool) or not np.isfinite(value) or value < 0:
-        raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
-    return float(value)
-
-
-def _default_optimizer():
-    return keras.optimizers.Adam(learning_rate=2e-4, beta_1=0.5)

@@ -189,12 +189,16 @@ class Diffusion(keras.Model):
             return unit_images(data, "Diffusion") * 2.0 - 1.0
         return ops.cast(data[0] if isinstance(data, (tuple, list)) else data, "float32")
 
-    def train_step(self, data):
-        x0 = self._to_model_space(data)
-        n = ops.shape(x0)[0]
-        t = keras.random.randint((n,), 0, self.timesteps, seed=self.seed_generator, dtype="int32")
+    def noisy_batch(self, x0):
+        """(x_t, t, ε) for a batch of clean data x_0: a random step t per example and standard
+        normal noise ε, both drawn from the model's seed generator, and x_t made from them."""
+        t = keras.random.randint((ops.shape(x0)[0],), 0, self.timesteps, seed=self.seed_generator,
+                                 dtype="int32")
         noise = keras.random.normal(ops.shape(x0), seed=self.seed_generator)
-        x_t = noise_to_step(x0, t, noise, self.alpha_bar)
+        return noise_to_step(x0, t, noise, self.alpha_bar), t, noise
+
+    def train_step(self, data):
+        x_t, t, noise = self.noisy_batch(self._to_model_space(data))
         with tf.GradientTape() as tape:
             loss = ops.mean(ops.square(noise - self.network([x_t, t], training=True)))
         apply_gradients(self.optimizer, tape, loss, self.network.trainable_weights)
@@ -210,11 +214,8 @@ class Diffusion(keras.Model):
             ema.assign(decay * ema + (1.0 - decay) * weight)
 
     def test_step(self, data):
-        x0 = self._to_model_space(data)
-        n = ops.shape(x0)[0]
-        t = keras.random.randint((n,), 0, self.timesteps, seed=self.seed_generator, dtype="int32")
-        noise = keras.random.normal(ops.shape(x0), seed=self.seed_generator)
-        x_t = noise_to_step(x0, t, noise, self.alpha_bar)
+        """The loss of the averaged network (the one that samples) on a fresh draw of t and ε."""
+        x_t, t, noise = self.noisy_batch(self._to_model_space(data))
         loss = ops.mean(ops.square(noise - self.ema_network([x_t, t], training=False)))
         return track(self.metrics, {"loss": loss})
 
@@ -297,3 +298,18 @@ class Diffusion(keras.Model):
                 "schedule": self.schedule, "timesteps": self.timesteps,
                 "ema_decay": self.ema_decay, "seed": self.seed,
                 "data_shape": None if self.data_shape is None else list(self.data_shape)}
+
+
+class LatentDiffusion:
+    """A diffusion model over a VAE's standardised codes, and the VAE that decodes its samples
+    (Rombach et al. 2022's latent diffusion, in miniature): sample codes, undo the
+    standardisation with the codes' `mean` and `std`, decode."""
+
+    def __init__(self, diffusion: Diffusion, vae, mean, std):
+        self.diffusion, self.vae = diffusion, vae
+        self.mean, self.std = mean, std
+
+    def generate(self, n: int, steps: int = 50, seed: int = 0) -> np.ndarray:
+        """`n` images in [0, 1]: codes sampled by DDIM in `steps` steps, decoded by the VAE."""
+        codes = self.diffusion.sample(n, steps=steps, seed=seed) * self.std + self.mean
+        return self.vae.decode(codes)

@@ -1,6 +1,13 @@
-"""Lesson 06's DCGAN: generator and discriminator builders, their losses and `GAN`, a
-`keras.Model` whose `train_step` plays one round of the GAN game per batch
-(non-saturating generator loss).
+"""Lesson 06's DCGAN: a generator and a discriminator trained against each other (Goodfellow
+et al. 2014, "Generative Adversarial Nets"), built from convolutions as in Radford, Metz &
+Chintala 2016, "Unsupervised Representation Learning with Deep Convolutional GANs".
+
+The generator G turns noise z into an image; the discriminator D gives each image a logit,
+positive for "real". Every batch is one round of the game: D takes a step to tell real images
+from G's fakes (binary cross-entropy, optionally with one-sided label smoothing), then G takes
+a step to make D call its fakes real. G's loss is the non-saturating −log D(G(z)), whose
+gradient stays strong while D still wins easily. Each player has its own Adam optimizer
+(`TwoOptimizerModel`).
 
 Images are in [0, 1] as everywhere in the course, so the generator ends in a sigmoid
 (sigmoid(2a) = (1 + tanh(a)) / 2: the usual tanh output, rescaled to the data's range).
@@ -15,6 +22,7 @@ from keras import layers, ops
 
 from ..validation import IMAGE_SHAPE, check_images, check_positive_int
 from .steps import apply_gradients, track, unit_images
+from .two_player import TwoOptimizerModel
 
 NOISE_DIM = 64
 
@@ -79,7 +87,7 @@ def generator_loss(fake_logits):
 
 
 @keras.saving.register_keras_serializable(package="course_lib")
-class GAN(keras.Model):
+class GAN(TwoOptimizerModel):
     """A generator and a discriminator trained against each other with two optimizers.
 
     `fit(images)` takes images in [0, 1]; each batch does one discriminator update and then one
@@ -93,7 +101,6 @@ class GAN(keras.Model):
         self.generator, self.discriminator = self.build_networks()
         self.seed_generator = keras.random.SeedGenerator(self.seed)
         self.label_smoothing = 0.0
-        self.d_optimizer = self.g_optimizer = None
         self.trackers = {name: keras.metrics.Mean(name=name)
                          for name in ("d_loss", "g_loss", "d_real", "d_fake")}
         self.built = True  # both networks are functional models, built on construction
@@ -107,19 +114,13 @@ class GAN(keras.Model):
         and optional one-sided label smoothing in [0, 0.5)."""
         if not 0.0 <= label_smoothing < 0.5:
             raise ValueError(f"label_smoothing must lie in [0, 0.5), got {label_smoothing!r}")
-        super().compile(**kwargs)
-        self.d_optimizer = keras.optimizers.get(d_optimizer or _default_optimizer())
-        self.g_optimizer = keras.optimizers.get(g_optimizer or _default_optimizer())
+        super().compile(g_optimizer=g_optimizer, d_optimizer=d_optimizer, **kwargs)
         self.label_smoothing = float(label_smoothing)
 
-    def build_optimizers(self):
-        """Create both optimizers' variables, so a checkpoint restores their state too."""
-        if self.d_optimizer is None:
-            raise RuntimeError("compile the GAN (two optimizers) before training or loading it")
-        if not self.d_optimizer.built:
-            self.d_optimizer.build(self.discriminator.trainable_variables)
-        if not self.g_optimizer.built:
-            self.g_optimizer.build(self.generator.trainable_variables)
+    def optimizer_targets(self) -> dict:
+        """The discriminator's optimizer first, then the generator's."""
+        return {"d_optimizer": self.discriminator.trainable_variables,
+                "g_optimizer": self.generator.trainable_variables}
 
     @property
     def metrics(self):
@@ -173,18 +174,7 @@ class GAN(keras.Model):
         return {**super().get_config(), "noise_dim": self.noise_dim, "seed": self.seed}
 
     def get_compile_config(self):
-        if self.d_optimizer is None:
-            return None
-        return {"d_optimizer": keras.optimizers.serialize(self.d_optimizer),
-                "g_optimizer": keras.optimizers.serialize(self.g_optimizer),
-                "label_smoothing": self.label_smoothing}
-
-    def compile_from_config(self, config):
-        self.compile(d_optimizer=keras.optimizers.deserialize(config["d_optimizer"]),
-                     g_optimizer=keras.optimizers.deserialize(config["g_optimizer"]),
-                     label_smoothing=config["label_smoothing"])
-        self.build_optimizers()
-
-
-def _default_optimizer():
-    return keras.optimizers.Adam(learning_rate=2e-4, beta_1=0.5)
+        config = super().get_compile_config()
+        if config is not None:
+            config["label_smoothing"] = self.label_smoothing
+        return config

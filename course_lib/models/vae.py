@@ -1,4 +1,10 @@
-"""The variational autoencoder: a `Sampling` layer (reparameterization trick) and `VAE`.
+"""Lesson 05's variational autoencoder (Kingma & Welling 2014, "Auto-Encoding Variational Bayes").
+
+The encoder maps an image x to a Gaussian over codes, q(z|x) = N(μ(x), σ²(x)), instead of a
+single code. A code drawn from it as z = μ + σ·ε with ε ~ N(0, I) (the reparameterization
+trick, `Sampling`, so gradients reach μ and σ) is decoded into a Bernoulli logit per pixel.
+Training maximises the evidence lower bound: reconstruct x well while keeping q(z|x) close to
+the prior N(0, I), so that codes drawn from the prior decode to new images (`VAE.sample`).
 
 Loss, in nats per image. For a batch of images x with encoder outputs μ(x), log σ²(x) and a
 decoder that gives Bernoulli logits for every pixel:
@@ -23,7 +29,7 @@ from keras import layers, ops
 from scipy.special import logsumexp
 
 from ..metrics import LOG_2PI
-from ..validation import IMAGE_SHAPE, check_codes, check_images, check_positive_int
+from ..validation import IMAGE_SHAPE, check_codes, check_images, check_positive_int, check_weight
 from .autoencoder import build_decoder, build_encoder
 from .steps import apply_gradients, track, unit_images
 
@@ -78,9 +84,7 @@ class VAE(keras.Model):
                  **kwargs):
         super().__init__(**kwargs)
         self.latent_dim = check_positive_int(latent_dim, "latent_dim")
-        if not (isinstance(kl_weight, (int, float)) and math.isfinite(kl_weight) and kl_weight >= 0):
-            raise ValueError(f"kl_weight must be a finite number >= 0, got {kl_weight!r}")
-        self.kl_weight = float(kl_weight)
+        self.kl_weight = check_weight(kl_weight, "kl_weight")
         self.filters = tuple(filters)
         self.seed = seed
         self.encoder = build_encoder(latent_dim, self.filters, variational=True)

@@ -1,0 +1,41 @@
+"""The lessons' trained models, one module per lesson like `checks/`: each holds its lesson's
+settings, checkpoint names and the calls that train a model or reload it when its run has
+finished. A notebook and the benchmark that measures it call the same recipe, so they train
+the same model into the same checkpoint and whichever runs second reloads.
+
+Every train-or-reload recipe follows `runs.train_or_reload` and returns a `Trained` (model,
+history); with `require_trained=True` it raises `NotTrainedError` instead of training.
+Everything is importable from here: `from course_lib import recipes; recipes.lesson_dcgan(...)`.
+"""
+
+from .autoencoders import (anomaly_run, lesson_plan, denoiser_run, fit_autoencoder,
+                           inpainter_run, lesson_anomaly_detector, lesson_autoencoder,
+                           lesson_denoiser, lesson_inpainter, sweep_run)
+from .classifier import CNN_FILE, CNN_RUN, reference_classifier, train_cnn_classifier
+from .dcgan import DCGAN_FILE, DCGAN_RUN, dcgan_generator, dcgan_plan, lesson_dcgan, train_dcgan
+from .diffusion import (LATENT_DIFFUSION_RUN, SHIPPED_DIFFUSION, diffusion_plan,
+                        latent_diffusion, pixel_diffusion, pixel_unet, shipped_diffusion,
+                        shipped_diffusion_run)
+from .gan_applications import (CGAN_FILE, CGAN_RUN, CGAN_SNAPSHOT, CYCLE_RUN,
+                               DCGAN_SAME_STEPS_RUN, DETECTOR_RUN, NOCYCLE_RUN, cgan_steps,
+                               cycle_domains, dcgan_same_steps, detector_data, early_cgan,
+                               gan_applications_plan, held_out, lesson_cgan, lesson_cyclegan,
+                               lesson_fake_detector, train_fake_detector)
+from .runs import NotTrainedError, Trained, require_finished, train_or_reload
+from .vae import (VAE16_EPOCHS, lesson_vae, lesson_vae16, vae16_run, vae_benchmark_run,
+                  vae_run)
+
+__all__ = [
+    "CGAN_FILE", "CGAN_RUN", "CGAN_SNAPSHOT", "CNN_FILE", "CNN_RUN", "CYCLE_RUN", "DCGAN_FILE",
+    "DCGAN_RUN", "DCGAN_SAME_STEPS_RUN", "DETECTOR_RUN", "LATENT_DIFFUSION_RUN", "NOCYCLE_RUN",
+    "SHIPPED_DIFFUSION", "VAE16_EPOCHS", "NotTrainedError", "Trained", "anomaly_run",
+    "lesson_plan", "cgan_steps", "cycle_domains", "dcgan_generator", "dcgan_plan",
+    "dcgan_same_steps", "denoiser_run", "detector_data", "diffusion_plan", "early_cgan",
+    "fit_autoencoder", "gan_applications_plan", "held_out", "inpainter_run", "latent_diffusion",
+    "lesson_anomaly_detector", "lesson_autoencoder", "lesson_cgan", "lesson_cyclegan",
+    "lesson_dcgan", "lesson_denoiser", "lesson_fake_detector", "lesson_inpainter", "lesson_vae",
+    "lesson_vae16", "pixel_diffusion", "pixel_unet", "reference_classifier", "require_finished",
+    "shipped_diffusion", "shipped_diffusion_run", "sweep_run", "train_cnn_classifier",
+    "train_dcgan", "train_fake_detector", "train_or_reload", "vae16_run", "vae_benchmark_run",
+    "vae_run",
+]

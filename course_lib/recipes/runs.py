@@ -1,0 +1,54 @@
+"""The one sequence every recipe follows: find the run's checkpoint folder, refuse when a
+finished run is required and missing, seed, build, compile, then train with `fit_resumable`
+(which resumes an interrupted run and reloads a finished one)."""
+
+from typing import Callable, NamedTuple
+
+import keras
+
+from ..config import checkpoint_dir, seed_everything
+from ..training import fit_resumable, is_finished
+
+
+class NotTrainedError(RuntimeError):
+    """A recipe was asked for a trained model whose run has not finished."""
+
+
+class Trained(NamedTuple):
+    """What every train-or-reload recipe returns: the model and its training history
+    (metric name → one value per epoch, the same whether it was trained now or reloaded)."""
+
+    model: keras.Model
+    history: dict
+
+
+def require_finished(name: str, made_by: str):
+    """The checkpoint folder of run `name`, or `NotTrainedError` (saying to run `made_by`)
+    when it holds no finished run."""
+    workdir = checkpoint_dir(name)
+    if not is_finished(workdir):
+        raise NotTrainedError(f"{workdir} holds no finished run of {name!r}: run {made_by} "
+                              f"first")
+    return workdir
+
+
+def train_or_reload(build: Callable[[], keras.Model], x, y=None, *, name: str, epochs: int,
+                    batch_size: int, compile_args: dict, seed=0, made_by: str = "the lesson",
+                    require_trained: bool = False, verbose=2, callbacks=(),
+                    validation_data=None) -> Trained:
+    """Train the model that `build()` returns on `x` (and `y`) for `epochs` under run `name`,
+    or reload it when that run has finished.
+
+    `seed` seeds everything before `build()` (None leaves the global generators as they are,
+    for a model that seeds itself); `compile_args` go to `model.compile`. With
+    `require_trained=True` nothing is trained: an unfinished run raises `NotTrainedError`.
+    """
+    workdir = (require_finished(name, made_by) if require_trained else checkpoint_dir(name))
+    if seed is not None:
+        seed_everything(seed)
+    model = build()
+    model.compile(**compile_args)
+    history = fit_resumable(model, x, y, epochs=epochs, workdir=workdir, batch_size=batch_size,
+                            verbose=verbose, callbacks=callbacks,
+                            validation_data=validation_data)
+    return Trained(model, history)

@@ -1,0 +1,80 @@
+"""The one scorer of generated digits. Every lesson and benchmark that judges a generator
+measures it here, the same way: in lesson 01's CNN, against one set of real reference digits.
+
+- Fréchet distance between Gaussians fitted to the CNN's penultimate features of the samples
+  and of the reference (the formula behind FID, in a digit classifier's features);
+- the share of each class the CNN predicts, its smallest and largest share;
+- the share the CNN classifies with confidence ≥ 0.9;
+- optionally, the mean pixel distance from samples to their nearest training image (a
+  generator that copies its training set scores far below real unseen digits).
+"""
+
+import numpy as np
+
+from . import metrics
+from .models.classifiers import feature_model
+from .validation import check_images, check_labels, check_positive_int
+
+CONFIDENCE = 0.9
+BATCH_SIZE = 1000
+
+
+class ImageScorer:
+    """Built once from a classifier (softmax over 10 digits, e.g.
+    `recipes.reference_classifier()`) and the real reference digits; scores any set of images
+    in [0, 1] against them."""
+
+    def __init__(self, classifier, reference, train_images=None):
+        self.classifier = classifier
+        self.embedder = feature_model(classifier)
+        self.reference = check_images(reference, "reference")
+        self.reference_features = self.features(self.reference)
+        self.train_images = None if train_images is None else check_images(train_images,
+                                                                            "train_images")
+
+    def features(self, images) -> np.ndarray:
+        """The classifier's penultimate-layer features of `images`, shape (n, d)."""
+        return np.asarray(self.embedder.predict(check_images(images), batch_size=BATCH_SIZE,
+                                                verbose=0))
+
+    def probabilities(self, images) -> np.ndarray:
+        """The classifier's class probabilities for `images`, shape (n, 10)."""
+        return np.asarray(self.classifier.predict(check_images(images), batch_size=BATCH_SIZE,
+                                                  verbose=0))
+
+    def frechet(self, images) -> float:
+        """Fréchet distance between `images` and the reference digits, in the CNN's features."""
+        return metrics.frechet_distance(self.features(images), self.reference_features)
+
+    def score(self, images, n_nearest: int = None) -> dict:
+        """`fd`, `class_shares` (an array of 10), `min_class_share`, `max_class_share` and
+        `confident_share` of `images`; with `n_nearest`, also `nearest_train_distance`: the
+        mean distance from the first `n_nearest` images to their nearest training image."""
+        probs = self.probabilities(images)
+        shares = metrics.class_histogram(probs)
+        result = {"fd": self.frechet(images), "class_shares": shares,
+                  "min_class_share": float(shares.min()), "max_class_share": float(shares.max()),
+                  "confident_share": float(np.mean(probs.max(axis=1) >= CONFIDENCE))}
+        if n_nearest is not None:
+            result["nearest_train_distance"] = self.nearest_train_distance(images, n_nearest)
+        return result
+
+    def nearest_train_distance(self, images, n: int) -> float:
+        """Mean pixel distance from the first `n` images to their nearest training image."""
+        if self.train_images is None:
+            raise ValueError("nearest_train_distance needs the training images: build the "
+                             "scorer with train_images=...")
+        images = check_images(images)[:check_positive_int(n, "n")]
+        return float(metrics.nearest_images(images, self.train_images)[1].mean())
+
+    def requested_class_shares(self, images, requested) -> tuple:
+        """For images generated on request: (share the CNN reads as the requested class,
+        that share per class, an array of 10)."""
+        requested = check_labels(requested, name="requested")
+        got = self.probabilities(images).argmax(axis=1)
+        if len(got) != len(requested):
+            raise ValueError(f"{len(got)} images but {len(requested)} requested labels; "
+                             f"expected one label per image")
+        per_class = np.array([np.mean(got[requested == c] == c) if np.any(requested == c)
+                              else np.nan for c in range(10)])
+        return float(np.mean(got == requested)), per_class

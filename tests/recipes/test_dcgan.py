@@ -1,0 +1,42 @@
+"""Lesson 06's recipe: one DCGAN run, one generator file, read by lessons 07 and 08."""
+
+import numpy as np
+import pytest
+
+from course_lib import recipes
+from course_lib.config import model_path
+
+
+def images(n=32, seed=0):
+    return np.random.default_rng(seed).random((n, 28, 28, 1)).astype(np.float32)
+
+
+def test_the_lesson_run_saves_the_one_generator_file_and_reloads(monkeypatch):
+    monkeypatch.setenv("COURSE_FAST", "1")
+    with pytest.raises(recipes.NotTrainedError, match="run lesson 06"):
+        recipes.dcgan_generator()
+    gan, history = recipes.lesson_dcgan(images(), verbose=0)
+    assert len(history["d_loss"]) == recipes.dcgan_plan()["epochs"]
+    noise = np.random.default_rng(1).standard_normal((3, gan.noise_dim)).astype(np.float32)
+    saved = recipes.dcgan_generator()
+    np.testing.assert_allclose(saved.predict(noise, verbose=0),
+                               gan.generator.predict(noise, verbose=0), atol=1e-6)
+    again = recipes.lesson_dcgan(images(), verbose=0)
+    assert again.history == history
+
+
+def test_another_budget_has_its_own_run_and_leaves_the_lessons_file_alone(monkeypatch):
+    monkeypatch.setenv("COURSE_FAST", "1")
+    trained = recipes.train_dcgan(images(), epochs=1, name="unit_dcgan", verbose=0)
+    assert len(trained.history["g_loss"]) == 1
+    assert not model_path(recipes.DCGAN_FILE).exists()
+
+
+def test_the_run_and_file_names_are_the_ones_on_disk_from_earlier_runs():
+    assert (recipes.DCGAN_RUN, recipes.DCGAN_FILE) == ("lesson06_dcgan", "dcgan_generator.keras")
+    assert recipes.CNN_RUN == "lesson01_cnn"
+
+
+def test_the_plan_is_lesson_06s_budget(monkeypatch):
+    monkeypatch.setenv("COURSE_FAST", "0")
+    assert recipes.dcgan_plan() == {"n_train": None, "epochs": 8, "batch_size": 128}

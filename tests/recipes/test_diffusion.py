@@ -1,0 +1,54 @@
+"""Lesson 08's recipes: the shipped U-Net weights, the live pixel run, the latent diffusion."""
+
+import numpy as np
+import pytest
+
+from course_lib import recipes, saving
+
+
+def images(n=8, seed=0):
+    return np.random.default_rng(seed).random((n, 28, 28, 1)).astype(np.float32)
+
+
+def test_the_shipped_weights_match_their_record_and_load():
+    path = saving.verified_shipped_weights(recipes.SHIPPED_DIFFUSION)
+    assert saving.sha256_of(path) == saving.shipped_record(recipes.SHIPPED_DIFFUSION)["sha256"]
+    model = recipes.shipped_diffusion()
+    for ema, weight in zip(model.ema_network.weights, model.network.weights):
+        np.testing.assert_array_equal(np.asarray(ema), np.asarray(weight))
+    assert model.sample(2, steps=2, seed=0).shape == (2, 28, 28, 1)
+
+
+def test_the_untrained_unet_is_the_same_every_time():
+    a, b = recipes.pixel_unet(), recipes.pixel_unet()
+    for wa, wb in zip(a.network.weights, b.network.weights):
+        np.testing.assert_array_equal(np.asarray(wa), np.asarray(wb))
+
+
+def test_a_live_pixel_run_trains_then_reloads(monkeypatch):
+    monkeypatch.setenv("COURSE_FAST", "1")
+    x = images(16)
+    model, history = recipes.pixel_diffusion(x, 1, "unit_pixel", verbose=0)
+    assert len(history["loss"]) == 1 and np.isfinite(history["loss"][0])
+    again = recipes.pixel_diffusion(x, 1, "unit_pixel", verbose=0, require_trained=True)
+    assert again.history == history
+
+
+def test_latent_diffusion_trains_on_a_vaes_codes_and_reloads(monkeypatch):
+    monkeypatch.setenv("COURSE_FAST", "1")
+    x = images(64)
+    vae, _ = recipes.lesson_vae(x, 2, epochs=1, verbose=0)
+    sampler, history = recipes.latent_diffusion(vae, x, verbose=0)
+    assert len(history["loss"]) == 2
+    digits = sampler.generate(3, steps=4, seed=1)
+    assert digits.shape == (3, 28, 28, 1) and 0 <= digits.min() <= digits.max() <= 1
+    again, _ = recipes.latent_diffusion(vae, x, verbose=0)
+    np.testing.assert_allclose(again.generate(3, steps=4, seed=1), digits, atol=1e-5)
+
+
+def test_a_missing_latent_run_is_refused(monkeypatch):
+    monkeypatch.setenv("COURSE_FAST", "1")
+    x = images(32)
+    vae, _ = recipes.lesson_vae(x, 2, epochs=1, verbose=0)
+    with pytest.raises(recipes.NotTrainedError, match="lesson08_latent_diffusion"):
+        recipes.latent_diffusion(vae, x, require_trained=True)
