@@ -10,9 +10,10 @@ confidence ≥ 0.9, the mean distance from 1,000 samples to their nearest traini
 to the test digits' own), training seconds (as recorded by the run's checkpoint; NaN when the
 checkpoint predates the record) and sampling seconds per 1,000 images.
 
-The models are the lessons' own, scored by `scoring.ImageScorer`: run lessons 06 and 07 (or
-`benchmarks/gan_applications.py` for the conditional GAN) first; the VAE and the latent
-diffusion are trained here when their checkpoints are missing.
+The models are the lessons' own, scored by `scoring.ImageScorer`: run lesson 07 (or
+`benchmarks/gan_applications.py`) first for the conditional GAN; lesson 06's DCGAN, the VAE and
+the latent diffusion are trained here through their recipes when their runs are missing (and
+reloaded when the lessons trained them).
 
 Usage: python benchmarks/generators.py   (COURSE_FAST=1 for a smoke run)
 """
@@ -40,7 +41,7 @@ def samplers(x_train) -> dict:
     """Model name → (function n → images, labels or None; training seconds)."""
     vae = recipes.lesson_vae16(x_train)
     latent = recipes.latent_diffusion(vae, x_train).model
-    dcgan = saved_generator(recipes.DCGAN_FILE, "lesson 06 (notebooks/06_dcgan.ipynb)")
+    dcgan = recipes.lesson_dcgan().model.generator
     cgan = saved_generator(recipes.CGAN_FILE, "lesson 07 or benchmarks/gan_applications.py")
     pixel = recipes.shipped_diffusion()
 

@@ -8,11 +8,12 @@ history); with `require_trained=True` it raises `NotTrainedError` instead of tra
 Everything is importable from here: `from course_lib import recipes; recipes.lesson_dcgan(...)`.
 """
 
-from .autoencoders import (anomaly_run, lesson_plan, denoiser_run, fit_autoencoder,
-                           inpainter_run, lesson_anomaly_detector, lesson_autoencoder,
-                           lesson_denoiser, lesson_inpainter, sweep_run)
+from .autoencoders import (anomaly_run, denoiser_run, fit_autoencoder, inpainter_run,
+                           lesson_anomaly_detector, lesson_autoencoder, lesson_denoiser,
+                           lesson_inpainter, lesson_plan, sweep_run)
 from .classifier import CNN_FILE, CNN_RUN, reference_classifier, train_cnn_classifier
-from .dcgan import DCGAN_FILE, DCGAN_RUN, dcgan_generator, dcgan_plan, lesson_dcgan, train_dcgan
+from .dcgan import (DCGAN_FILE, DCGAN_RUN, dcgan_generator, dcgan_plan, lesson_dcgan,
+                    progress_noise, train_dcgan)
 from .diffusion import (LATENT_DIFFUSION_RUN, SHIPPED_DIFFUSION, diffusion_plan,
                         latent_diffusion, pixel_diffusion, pixel_unet, shipped_diffusion,
                         shipped_diffusion_run)
@@ -29,13 +30,13 @@ __all__ = [
     "CGAN_FILE", "CGAN_RUN", "CGAN_SNAPSHOT", "CNN_FILE", "CNN_RUN", "CYCLE_RUN", "DCGAN_FILE",
     "DCGAN_RUN", "DCGAN_SAME_STEPS_RUN", "DETECTOR_RUN", "LATENT_DIFFUSION_RUN", "NOCYCLE_RUN",
     "SHIPPED_DIFFUSION", "VAE16_EPOCHS", "NotTrainedError", "Trained", "anomaly_run",
-    "lesson_plan", "cgan_steps", "cycle_domains", "dcgan_generator", "dcgan_plan",
-    "dcgan_same_steps", "denoiser_run", "detector_data", "diffusion_plan", "early_cgan",
-    "fit_autoencoder", "gan_applications_plan", "held_out", "inpainter_run", "latent_diffusion",
+    "cgan_steps", "cycle_domains", "dcgan_generator", "dcgan_plan", "dcgan_same_steps",
+    "denoiser_run", "detector_data", "diffusion_plan", "early_cgan", "fit_autoencoder",
+    "gan_applications_plan", "held_out", "inpainter_run", "latent_diffusion",
     "lesson_anomaly_detector", "lesson_autoencoder", "lesson_cgan", "lesson_cyclegan",
-    "lesson_dcgan", "lesson_denoiser", "lesson_fake_detector", "lesson_inpainter", "lesson_vae",
-    "lesson_vae16", "pixel_diffusion", "pixel_unet", "reference_classifier", "require_finished",
-    "shipped_diffusion", "shipped_diffusion_run", "sweep_run", "train_cnn_classifier",
-    "train_dcgan", "train_fake_detector", "train_or_reload", "vae16_run", "vae_benchmark_run",
-    "vae_run",
+    "lesson_dcgan", "lesson_denoiser", "lesson_fake_detector", "lesson_inpainter",
+    "lesson_plan", "lesson_vae", "lesson_vae16", "pixel_diffusion", "pixel_unet",
+    "progress_noise", "reference_classifier", "require_finished", "shipped_diffusion",
+    "shipped_diffusion_run", "sweep_run", "train_cnn_classifier", "train_dcgan",
+    "train_fake_detector", "train_or_reload", "vae16_run", "vae_benchmark_run", "vae_run",
 ]

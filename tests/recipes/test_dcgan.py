@@ -1,28 +1,36 @@
 """Lesson 06's recipe: one DCGAN run, one generator file, read by lessons 07 and 08."""
 
+import json
+
 import numpy as np
 import pytest
 
 from course_lib import recipes
-from course_lib.config import model_path
+from course_lib.config import checkpoint_dir, model_path, seed_everything
+from course_lib.models.classifiers import build_cnn_classifier
 
 
 def images(n=32, seed=0):
     return np.random.default_rng(seed).random((n, 28, 28, 1)).astype(np.float32)
 
 
-def test_the_lesson_run_saves_the_one_generator_file_and_reloads(monkeypatch):
+def test_the_lesson_run_keeps_its_record_and_saves_the_one_generator_file(monkeypatch):
     monkeypatch.setenv("COURSE_FAST", "1")
+    seed_everything(0)
+    build_cnn_classifier().save(model_path(recipes.CNN_FILE))  # a stand-in reference CNN
     with pytest.raises(recipes.NotTrainedError, match="run lesson 06"):
         recipes.dcgan_generator()
-    gan, history = recipes.lesson_dcgan(images(), verbose=0)
-    assert len(history["d_loss"]) == recipes.dcgan_plan()["epochs"]
-    noise = np.random.default_rng(1).standard_normal((3, gan.noise_dim)).astype(np.float32)
-    saved = recipes.dcgan_generator()
-    np.testing.assert_allclose(saved.predict(noise, verbose=0),
+    gan, history = recipes.lesson_dcgan(verbose=0)
+    epochs = recipes.dcgan_plan()["epochs"]
+    assert len(history["d_loss"]) == len(history["frechet"]) == epochs
+    workdir = checkpoint_dir(recipes.DCGAN_RUN)
+    assert len(list((workdir / "progress").glob("epoch_*.png"))) == epochs
+    assert (workdir / "progress" / "progress.gif").exists()
+    assert set(json.loads((workdir / "batch_losses.json").read_text())["epoch"]) == set(range(epochs))
+    noise = recipes.progress_noise()[:3]
+    np.testing.assert_allclose(recipes.dcgan_generator().predict(noise, verbose=0),
                                gan.generator.predict(noise, verbose=0), atol=1e-6)
-    again = recipes.lesson_dcgan(images(), verbose=0)
-    assert again.history == history
+    assert recipes.lesson_dcgan(verbose=0, require_trained=True).history == history
 
 
 def test_another_budget_has_its_own_run_and_leaves_the_lessons_file_alone(monkeypatch):
@@ -39,4 +47,5 @@ def test_the_run_and_file_names_are_the_ones_on_disk_from_earlier_runs():
 
 def test_the_plan_is_lesson_06s_budget(monkeypatch):
     monkeypatch.setenv("COURSE_FAST", "0")
-    assert recipes.dcgan_plan() == {"n_train": None, "epochs": 8, "batch_size": 128}
+    assert recipes.dcgan_plan() == {"n_train": None, "n_test": None, "epochs": 8, "batch_size": 128,
+                                    "n_score": 5000}
