@@ -16,7 +16,7 @@ import time
 import course_lib  # noqa: F401  (quiets TensorFlow before it loads)
 import numpy as np
 
-from course_lib import baselines, config, data, metrics, recipes, report
+from course_lib import baselines, config, data, latent, metrics, recipes, report
 from course_lib.models.autoencoder import corrupt
 from course_lib.training import is_finished
 
@@ -32,7 +32,7 @@ def sweep(plan, x_train, x_test, figures):
     models = {}
     for k in sorted(plan["ks"], key=lambda k: k != 32):  # the headline size first
         count_reload(recipes.sweep_run(k), figures)
-        models[k] = recipes.lesson_autoencoder(k, x_train)
+        models[k] = recipes.lesson_autoencoder(k, x_train).model
         figures[f"ae_mse_k{k}"] = metrics.mse_per_pixel(
             x_test, models[k].predict(x_test, batch_size=512, verbose=0))
         figures[f"pca_mse_k{k}"] = metrics.mse_per_pixel(
@@ -79,7 +79,7 @@ def inpainting(plan, x_train, x_test, figures):
 
 def latent_gaps(ae2d, x_test, figures):
     """Lesson 04: completeness and continuity of the 2-D autoencoder's decoded grid."""
-    grid, _ = metrics.decode_latent_grid(ae2d.encode(x_test), ae2d.decode)
+    grid, _ = latent.decode_latent_grid(ae2d.encode(x_test), ae2d.decode)
     figures["ae_completeness"], figures["ae_continuity"] = metrics.grid_scores(
         grid, recipes.reference_classifier(verbose=0))
 
@@ -94,7 +94,7 @@ def timed(figures, name, fn, *args):
 
 def main():
     start = time.perf_counter()
-    plan = recipes.lesson_plan()
+    plan = recipes.autoencoder_plan()
     (x_train, y_train), (x_test, y_test) = data.load_mnist(plan["n_train"], plan["n_test"])
     figures = {"reloaded_runs": 0, **{f"ae_epochs_k{k}": n for k, n in plan["sweep_epochs"].items()}}
     models = timed(figures, "sweep", sweep, plan, x_train, x_test, figures)

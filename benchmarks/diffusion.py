@@ -60,7 +60,7 @@ def pixel_figures(x_train, scorer, ship: bool) -> dict:
 
 def latent_figures(x_train, scorer) -> dict:
     """Latent diffusion over lesson 05's 16-d VAE against the VAE's prior draws."""
-    vae = recipes.lesson_vae16(x_train)
+    vae = recipes.lesson_vae16(x_train).model
     start = time.perf_counter()
     sampler = recipes.latent_diffusion(vae, x_train).model
     trained = training.trained_seconds(config.checkpoint_dir(recipes.LATENT_DIFFUSION_RUN))

@@ -39,7 +39,7 @@ def saved_generator(filename: str, made_by: str):
 
 def samplers(x_train) -> dict:
     """Model name → (function n → images, labels or None; training seconds)."""
-    vae = recipes.lesson_vae16(x_train)
+    vae = recipes.lesson_vae16(x_train).model
     latent = recipes.latent_diffusion(vae, x_train).model
     dcgan = recipes.lesson_dcgan().model.generator
     cgan = saved_generator(recipes.CGAN_FILE, "lesson 07 or benchmarks/gan_applications.py")

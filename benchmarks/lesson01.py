@@ -36,8 +36,9 @@ def main():
     flat, flat_test = x.reshape(len(x), -1), x_test.reshape(len(x_test), -1)
     figures, seconds = {}, {}
 
-    cnn, seconds["cnn"] = timed(lambda: train_cnn_classifier(x, y, epochs=config.by_mode(12, 1),
-                                                             verbose=2))
+    trained, seconds["cnn"] = timed(lambda: train_cnn_classifier(x, y, epochs=config.by_mode(12, 1),
+                                                                 verbose=2))
+    cnn = trained.model
     figures["cnn_test_accuracy"] = cnn.evaluate(x_test, y_test, verbose=0)[1]
 
     models = {}

@@ -21,7 +21,7 @@ import course_lib  # noqa: F401  (quiets TensorFlow before it loads)
 import keras
 import numpy as np
 
-from course_lib import config, data, metrics, recipes, report, training
+from course_lib import config, data, latent, metrics, recipes, report, training
 from course_lib.models.vae import VAE
 
 BURDA_VAE_NATS = 86.76
@@ -65,7 +65,7 @@ def main(iw_images):
 
     x_train_static, x_test_static = data.binarize(x_train), data.binarize(x_test)
     vae2d, seconds_2d, _ = train_vae(x_train_static, 2, epochs_2d, False, x_test_static)
-    grid, _ = metrics.decode_latent_grid(vae2d.encode(x_test_static)[0], vae2d.decode)
+    grid, _ = latent.decode_latent_grid(vae2d.encode(x_test_static)[0], vae2d.decode)
     completeness, continuity = metrics.grid_scores(grid, recipes.reference_classifier(verbose=2))
     figures.update(vae2d_test_elbo=vae2d.elbo(x_test_static, k=1, seed=0).mean(),
                    vae2d_epochs=epochs_2d, vae2d_train_seconds=seconds_2d,

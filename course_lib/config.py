@@ -1,9 +1,11 @@
 """Run-wide settings: fast mode, seeding, paths and a description of the runtime."""
 
+import functools
 import os
 import platform
 import random
 import sys
+import tomllib
 from pathlib import Path
 
 import numpy as np
@@ -50,8 +52,35 @@ def on_colab() -> bool:
 
 
 def repo_root() -> Path:
-    """The folder that holds `course_lib/`, `data/` and `notebooks/`."""
-    return Path(__file__).resolve().parent.parent
+    """The folder that holds `course_lib/`, `data/` and `notebooks/`: the clone of the course
+    that `course_lib` was installed from, editable (`pip install -e .`). Raises `RuntimeError`
+    with what to do when `course_lib` is not inside its clone (a plain `pip install .` copies
+    only the package into site-packages, without the data, the shipped weights and the
+    benchmark results, and `build/` would land in site-packages)."""
+    return checkout_root(Path(__file__).resolve().parent)
+
+
+def checkout_root(package_dir) -> Path:
+    """The parent of `package_dir` when it is a clone of the course (its `pyproject.toml`
+    names the project `course_lib`), else `RuntimeError` saying to install editable."""
+    root = Path(package_dir).parent
+    if not _is_checkout(root):
+        raise RuntimeError(
+            f"course_lib is installed at {package_dir}, outside a clone of the course, so it "
+            f"cannot find data/, the shipped weights in data/weights/ or benchmarks/results/, "
+            f"and would write build/ into {root}. A plain `pip install .` copies only the Python "
+            f"package: uninstall it (`pip uninstall course_lib`), clone the course and install "
+            f"it editable from the clone (`pip install -e .`, or `make`).")
+    return root
+
+
+@functools.lru_cache(maxsize=None)
+def _is_checkout(root: Path) -> bool:
+    try:
+        project = tomllib.loads((root / "pyproject.toml").read_text())["project"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+    return project.get("name") == "course_lib"
 
 
 def build_root() -> Path:

@@ -74,15 +74,16 @@ def fit_resumable(model, x, y=None, *, epochs: int, workdir, batch_size: int = 1
 
 
 def fit_optionally_resumable(model, x, y, *, epochs: int, batch_size: int, seed: int = 0,
-                             workdir=None, verbose="auto") -> None:
+                             workdir=None, verbose="auto") -> dict:
     """Fit a compiled model on arrays `x`, `y`: through `fit_resumable` in `workdir` when one is
     given (checkpointed every epoch, resumed or reloaded when called again), else by one
-    shuffled `model.fit`."""
+    shuffled `model.fit`. Returns the history: metric name → one value per epoch."""
     if workdir is None:
-        model.fit(x, y, batch_size=batch_size, epochs=epochs, shuffle=True, verbose=verbose)
-    else:
-        fit_resumable(model, x, y, epochs=epochs, workdir=workdir, batch_size=batch_size,
-                      seed=seed, verbose=verbose)
+        result = model.fit(x, y, batch_size=batch_size, epochs=epochs, shuffle=True,
+                           verbose=verbose)
+        return {name: [float(v) for v in values] for name, values in result.history.items()}
+    return fit_resumable(model, x, y, epochs=epochs, workdir=workdir, batch_size=batch_size,
+                         seed=seed, verbose=verbose)
 
 
 def cosine_adam(learning_rate: float, *, epochs: int, n_examples: int, batch_size: int):

@@ -1,4 +1,5 @@
-"""Test-wide settings: quiet TensorFlow, headless matplotlib, and a scratch build folder."""
+"""Test-wide settings: quiet TensorFlow, headless matplotlib, a scratch build folder, and the
+environment of worker processes that must run on the CPU."""
 
 import os
 
@@ -13,3 +14,21 @@ def scratch_build_dir(tmp_path, monkeypatch):
     """Every test writes build outputs (models, results, checkpoints) under its own tmp folder."""
     monkeypatch.setenv("COURSE_BUILD_DIR", str(tmp_path / "build"))
     return tmp_path / "build"
+
+
+# Hides every NVIDIA GPU from TensorFlow in a process started with it (CUDA reads it at start-up).
+CPU_ONLY = {"CUDA_VISIBLE_DEVICES": ""}
+
+
+@pytest.fixture(scope="session")
+def cpu_only_env():
+    """A function that returns this process's environment (read at call time, so with the test's
+    COURSE_BUILD_DIR) plus `CPU_ONLY`: for the worker processes of the tests whose expectations
+    hold on a CPU only (bit-identical reruns, 2 logical CPUs as 2 replicas, a resumed run that
+    ends where an uninterrupted one ends). On a machine with an NVIDIA GPU (`make` then installs
+    `tensorflow[and-cuda]`) they still train on the CPU; on a CPU-only machine it changes
+    nothing, and tests/test_determinism.py checks that the workers do get it."""
+    def env() -> dict:
+        return {**os.environ, **CPU_ONLY}
+
+    return env

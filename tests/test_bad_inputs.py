@@ -9,7 +9,7 @@ import errno
 import numpy as np
 import pytest
 
-from course_lib import baselines, data, metrics
+from course_lib import baselines, data, latent, metrics
 from course_lib.config import seed_everything
 from course_lib.models.autoencoder import Autoencoder, DenoisingAutoencoder
 from course_lib.models.classifiers import GaussianClassifier
@@ -78,7 +78,7 @@ SIZE_CALLS = {
     "GAN.generate(n)": (lambda m, v, w: m["gan"].generate(v), "n"),
     "baselines.pca_reconstruct(k)": (lambda m, v, w: baselines.pca_reconstruct(GOOD, GOOD, k=v), "k"),
     "metrics.compression_ratio(k)": (lambda m, v, w: metrics.compression_ratio(v), "k"),
-    "metrics.latent_grid(n)": (lambda m, v, w: metrics.latent_grid(GOOD[:, 0, :2, 0], n=v), "n"),
+    "latent.latent_grid(n)": (lambda m, v, w: latent.latent_grid(GOOD[:, 0, :2, 0], n=v), "n"),
     "data.make_dataset(batch_size)": (lambda m, v, w: data.make_dataset(GOOD, batch_size=v), "batch_size"),
     "data.load_mnist(n_train)": (lambda m, v, w: data.load_mnist(n_train=v), "n_train"),
     "fit_resumable(epochs)": (lambda m, v, w: fit_resumable(m["vae"], GOOD, epochs=v, workdir=w), "epochs"),

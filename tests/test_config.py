@@ -1,3 +1,8 @@
+import os
+import shutil
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -20,6 +25,39 @@ def test_build_root_follows_the_environment(monkeypatch, tmp_path):
     assert config.build_dir("x", "y") == tmp_path / "b" / "x" / "y" and (tmp_path / "b" / "x" / "y").is_dir()
     monkeypatch.delenv("COURSE_BUILD_DIR")
     assert config.build_root() == config.repo_root() / "build"
+
+
+def test_repo_root_is_the_clone_the_package_lives_in():
+    root = config.repo_root()
+    assert (root / "course_lib" / "config.py").is_file() and (root / "notebooks").is_dir()
+    assert (root / "data" / "weights").is_dir() and (root / "pyproject.toml").is_file()
+    assert config.checkout_root(root / "course_lib") == root
+
+
+@pytest.mark.parametrize("pyproject", [None, '[project]\nname = "something-else"\n', "not toml ["])
+def test_a_package_outside_its_clone_is_refused_with_what_to_do(tmp_path, pyproject):
+    if pyproject is not None:
+        (tmp_path / "pyproject.toml").write_text(pyproject)
+    with pytest.raises(RuntimeError, match=r"outside a clone of the course.*data/.*pip install -e \."):
+        config.checkout_root(tmp_path / "course_lib")
+
+
+def test_a_non_editable_install_fails_at_the_first_path_with_a_clear_message(tmp_path):
+    """What `pip install .` leaves: `course_lib/` alone in site-packages. COURSE_BUILD_DIR still
+    works; everything that needs the clone (data, weights, the default build folder) refuses."""
+    site = tmp_path / "site-packages"
+    shutil.copytree(config.repo_root() / "course_lib", site / "course_lib",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    script = ("import os, sys; from course_lib import config; print(config.__file__); "
+              "print(config.build_root()); os.environ.pop('COURSE_BUILD_DIR'); config.build_root()")
+    env = {**os.environ, "PYTHONPATH": str(site), "COURSE_BUILD_DIR": str(tmp_path / "b")}
+    done = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=120)
+    lines = done.stdout.splitlines()
+    assert lines[:2] == [str(site / "course_lib" / "config.py"), str(tmp_path / "b")], done.stderr
+    assert done.returncode == 1
+    assert "RuntimeError: course_lib is installed at" in done.stderr
+    assert "pip install -e ." in done.stderr and "data/weights/" in done.stderr
 
 
 def test_seed_everything_gives_the_same_numbers_twice():

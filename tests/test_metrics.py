@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from course_lib import metrics
+from course_lib import latent, metrics
 
 
 def images(n=6, seed=0):
@@ -41,14 +41,6 @@ def test_compression_ratio():
     assert metrics.compression_ratio(8, bytes_per_number=1) == 98.0
 
 
-def test_latent_grid_order_and_extent():
-    codes = np.random.default_rng(0).uniform(-1, 1, (500, 2))
-    points, extent = metrics.latent_grid(codes, n=4, quantile=0.0)
-    assert points.shape == (16, 2)
-    assert points[0, 0] == pytest.approx(extent[0]) and points[0, 1] == pytest.approx(extent[3])
-    assert points[-1, 0] == pytest.approx(extent[1]) and points[-1, 1] == pytest.approx(extent[2])
-
-
 def smooth_grid(n=8):
     """Decodings that move a bright square steadily across the image as the grid point moves."""
     grid = np.zeros((n, n, 28, 28, 1), np.float32)
@@ -82,36 +74,17 @@ def test_noise_decoder_scores_near_zero_completeness():
     assert metrics.completeness(np.repeat(template, 5, axis=0), classifier) == 1.0
 
 
-def test_decode_latent_grid_and_grid_scores_match_the_parts():
+def test_grid_scores_of_a_decoded_latent_grid_match_the_parts():
     codes = np.random.default_rng(0).normal(size=(200, 2))
-    points, extent = metrics.latent_grid(codes, n=4)
+    points, extent = latent.latent_grid(codes, n=4)
     decode = lambda z: np.clip(np.repeat(z[:, :1], 784, axis=1) / 10 + 0.5, 0, 1).reshape(-1, 28, 28, 1)
-    grid, same_extent = metrics.decode_latent_grid(codes, decode, n=4)
+    grid, same_extent = latent.decode_latent_grid(codes, decode, n=4)
     assert grid.shape == (4, 4, 28, 28, 1) and same_extent == extent
     np.testing.assert_array_equal(grid.reshape(-1, 28, 28, 1), decode(points))
     classifier = Softmax(lambda x: np.where(x.mean(axis=(1, 2, 3))[:, None] > 0.5, np.eye(2)[0], 0.5))
     assert metrics.grid_scores(grid, classifier) == (
         metrics.completeness(decode(points), classifier), metrics.continuity(grid))
     assert metrics.grid_scores(grid, classifier)[0] == 0.5  # the right half of the grid is bright
-
-
-def test_gaussian_draws_follow_the_codes_mean_and_covariance():
-    codes = np.random.default_rng(1).multivariate_normal([1.0, -2.0], [[2.0, 0.6], [0.6, 0.5]], 5000)
-    draws = metrics.gaussian_draws(codes, 20000, seed=0)
-    assert draws.shape == (20000, 2) and draws.dtype == np.float32
-    np.testing.assert_allclose(draws.mean(0), codes.mean(0), atol=0.05)
-    np.testing.assert_allclose(np.cov(draws, rowvar=False), np.cov(codes, rowvar=False), atol=0.08)
-    np.testing.assert_array_equal(draws, metrics.gaussian_draws(codes, 20000, seed=0))
-
-
-def test_path_codes_lie_strictly_between_the_ends():
-    start, end = np.zeros((3, 2)), np.array([[8.0, 0.0], [0.0, 8.0], [8.0, 8.0]])
-    frames = metrics.path_codes(start, end, n_frames=3).reshape(3, 3, 2)
-    np.testing.assert_allclose(frames[1], end * 0.5)
-    np.testing.assert_allclose(frames[0], end * 0.25)
-    np.testing.assert_allclose(frames[2], end * 0.75)
-    with pytest.raises(ValueError, match="two equal"):
-        metrics.path_codes(start, end[:2])
 
 
 def test_completeness_counts_the_threshold_itself():
@@ -140,7 +113,6 @@ def test_pairwise_metrics_reject_bad_inputs(fn):
 
 @pytest.mark.parametrize("call, message", [
     (lambda: metrics.compression_ratio(0), "k must be"),
-    (lambda: metrics.latent_grid(np.zeros((10, 3))), "expected \\(n, 2\\)"),
     (lambda: metrics.continuity(np.zeros((1, 5, 28, 28, 1))), "at least 2 rows"),
     (lambda: metrics.continuity(np.zeros((25, 28, 28, 1))), "rows, cols"),
     (lambda: metrics.completeness(np.zeros((28, 28, 1)), None), "single image"),

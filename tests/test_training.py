@@ -264,9 +264,10 @@ def test_fit_optionally_resumable_checkpoints_only_with_a_workdir(tmp_path):
     x = tiny_images(32)
     plain, checkpointed = fresh_model(), fresh_model()
     before = [np.array(w) for w in plain.get_weights()]
-    fit_optionally_resumable(plain, x, x, epochs=1, batch_size=16, verbose=0)
+    plain_history = fit_optionally_resumable(plain, x, x, epochs=1, batch_size=16, verbose=0)
     assert any(not np.array_equal(b, w) for b, w in zip(before, plain.get_weights()))
     assert not any(tmp_path.iterdir())
-    fit_optionally_resumable(checkpointed, x, x, epochs=1, batch_size=16, workdir=tmp_path / "run",
-                             verbose=0)
+    history = fit_optionally_resumable(checkpointed, x, x, epochs=1, batch_size=16,
+                                       workdir=tmp_path / "run", verbose=0)
     assert json.loads((tmp_path / "run" / "state.json").read_text())["epoch"] == 1
+    assert len(plain_history["loss"]) == len(history["loss"]) == 1  # the same history either way

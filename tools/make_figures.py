@@ -63,7 +63,7 @@ def lesson_model(recipe, benchmark, *args):
     """A lesson model from its recipe, only when its benchmark has trained it."""
     require_result(benchmark)
     try:
-        return recipe(*args, require_trained=True)
+        return recipe(*args, require_trained=True).model
     except recipes.NotTrainedError as why:
         raise Missing(f"{why} (`python benchmarks/{benchmark}.py`)") from None
 
@@ -102,8 +102,8 @@ def reconstructions_vs_pca(x_train, x_test, out):
 
 
 def denoising_grid(x_train, x_test, out):
-    sigma = recipes.lesson_plan()["sigma"]
-    model, _ = lesson_model(recipes.lesson_denoiser, "autoencoders", x_train)
+    sigma = recipes.autoencoder_plan()["sigma"]
+    model = lesson_model(recipes.lesson_denoiser, "autoencoders", x_train)
     clean = x_test[:N_SHOW]
     noisy = data.add_noise(clean, sigma, seed=1)
     rows = np.concatenate([clean, noisy, model.predict(noisy, verbose=0)])
@@ -200,7 +200,7 @@ def main(argv=None) -> int:
     if config.fast_mode():
         print("note: COURSE_FAST is set, so the fast-mode checkpoints are used")
     out.mkdir(parents=True, exist_ok=True)
-    plan = recipes.lesson_plan()
+    plan = recipes.autoencoder_plan()
     (x_train, y_train), (x_test, y_test) = data.load_mnist(plan["n_train"], n_test=None)
     makers = {"reconstructions vs PCA": lambda: reconstructions_vs_pca(x_train, x_test, out),
               "denoising grid": lambda: denoising_grid(x_train, x_test, out),

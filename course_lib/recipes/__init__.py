@@ -4,13 +4,15 @@ finished. A notebook and the benchmark that measures it call the same recipe, so
 the same model into the same checkpoint and whichever runs second reloads.
 
 Every train-or-reload recipe follows `runs.train_or_reload` and returns a `Trained` (model,
-history); with `require_trained=True` it raises `NotTrainedError` instead of training.
+history); with `require_trained=True` it raises `NotTrainedError` instead of training. The
+loaders of finished models (`reference_classifier`, `dcgan_generator`, `early_cgan`,
+`shipped_diffusion`) return the model itself.
 Everything is importable from here: `from course_lib import recipes; recipes.lesson_dcgan(...)`.
 """
 
 from .autoencoders import (anomaly_run, denoiser_run, fit_autoencoder, inpainter_run,
                            lesson_anomaly_detector, lesson_autoencoder, lesson_denoiser,
-                           lesson_inpainter, lesson_plan, sweep_run)
+                           lesson_inpainter, autoencoder_plan, sweep_run)
 from .classifier import CNN_FILE, CNN_RUN, reference_classifier, train_cnn_classifier
 from .dcgan import (DCGAN_FILE, DCGAN_RUN, dcgan_generator, dcgan_plan, lesson_dcgan,
                     progress_noise, train_dcgan)
@@ -35,7 +37,7 @@ __all__ = [
     "gan_applications_plan", "held_out", "inpainter_run", "latent_diffusion",
     "lesson_anomaly_detector", "lesson_autoencoder", "lesson_cgan", "lesson_cyclegan",
     "lesson_dcgan", "lesson_denoiser", "lesson_fake_detector", "lesson_inpainter",
-    "lesson_plan", "lesson_vae", "lesson_vae16", "pixel_diffusion", "pixel_unet",
+    "autoencoder_plan", "lesson_vae", "lesson_vae16", "pixel_diffusion", "pixel_unet",
     "progress_noise", "reference_classifier", "require_finished", "shipped_diffusion",
     "shipped_diffusion_run", "sweep_run", "train_cnn_classifier", "train_dcgan",
     "train_fake_detector", "train_or_reload", "vae16_run", "vae_benchmark_run", "vae_run",

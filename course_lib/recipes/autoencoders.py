@@ -1,5 +1,5 @@
-"""Lessons 02-04: the autoencoders, their settings (`lesson_plan`, which lesson 05 and 08 read
-too, for the same data sizes), run names and train-or-reload calls;
+"""Lessons 02-04: the autoencoders, their settings (`autoencoder_plan`, whose data sizes lessons
+05 and 08 read too, so their models reload there), run names and train-or-reload calls;
 `benchmarks/autoencoders.py` trains the same runs."""
 
 from ..config import by_mode
@@ -9,7 +9,7 @@ from ..validation import check_images, check_labels
 from .runs import Trained, train_or_reload
 
 
-def lesson_plan() -> dict:
+def autoencoder_plan() -> dict:
     """Data sizes, epochs and settings of lessons 02-04 (and of `benchmarks/autoencoders.py`).
 
     `sweep_epochs` maps each bottleneck size to its epochs: the headline k=32 trains longest
@@ -71,20 +71,20 @@ def fit_autoencoder(build, x, *, epochs: int, name: str, denoising: bool = False
                            verbose=verbose, require_trained=require_trained)
 
 
-def lesson_autoencoder(k: int, x_train, verbose=0, require_trained: bool = False):
-    """Lesson 02's sweep autoencoder with bottleneck `k`, trained or reloaded (the model alone:
-    lessons 02, 04 and 05 use no history of it). Lessons 04 and 05 use the k = 2 one."""
-    plan = lesson_plan()
+def lesson_autoencoder(k: int, x_train, verbose=0, require_trained: bool = False) -> Trained:
+    """Lesson 02's sweep autoencoder with bottleneck `k`, trained or reloaded. Lessons 04 and 05
+    use the k = 2 one."""
+    plan = autoencoder_plan()
     if k not in plan["sweep_epochs"]:
         raise ValueError(f"k={k}: lesson 02 trains k in {sorted(plan['sweep_epochs'])} in this mode")
     return _fit(lambda: Autoencoder(latent_dim=k, filters=plan["filters"]), x_train,
                 plan["sweep_epochs"][k], sweep_run(k), plan, seed=k, verbose=verbose,
-                require_trained=require_trained).model
+                require_trained=require_trained)
 
 
 def lesson_denoiser(x_train, verbose=2, require_trained: bool = False) -> Trained:
     """Lesson 03's denoiser for Gaussian noise of σ = `plan["sigma"]`."""
-    plan = lesson_plan()
+    plan = autoencoder_plan()
     return _fit(_denoiser(plan, "gaussian", plan["sigma"]), x_train, plan["dae_epochs"],
                 denoiser_run(plan), plan, denoising=True, verbose=verbose,
                 require_trained=require_trained)
@@ -92,7 +92,7 @@ def lesson_denoiser(x_train, verbose=2, require_trained: bool = False) -> Traine
 
 def lesson_anomaly_detector(x_train, y_train, verbose=0, require_trained: bool = False) -> Trained:
     """Lesson 03's autoencoder trained on every digit but `plan["anomaly_digit"]`."""
-    plan = lesson_plan()
+    plan = autoencoder_plan()
     x_train = check_images(x_train, "x_train")
     y_train = check_labels(y_train, name="y_train")
     normal = x_train[y_train != plan["anomaly_digit"]]
@@ -103,7 +103,7 @@ def lesson_anomaly_detector(x_train, y_train, verbose=0, require_trained: bool =
 
 def lesson_inpainter(x_train, verbose=0, require_trained: bool = False) -> Trained:
     """Lesson 03's denoiser for a blanked square of side `plan["patch_side"]`."""
-    plan = lesson_plan()
+    plan = autoencoder_plan()
     return _fit(_denoiser(plan, "patch", plan["patch_side"]), x_train, plan["patch_epochs"],
                 inpainter_run(plan), plan, denoising=True, verbose=verbose,
                 require_trained=require_trained)

@@ -7,18 +7,19 @@ from .. import saving
 from ..config import by_mode, checkpoint_dir, model_path, seed_everything
 from ..training import cosine_adam, fit_optionally_resumable
 from ..validation import check_images, check_labels, check_positive_int
+from .runs import Trained
 
 CNN_FILE = "cnn_classifier.keras"
 CNN_RUN = "lesson01_cnn"
 
 
 def train_cnn_classifier(x, y, epochs: int, batch_size: int = 128, seed: int = 0,
-                         verbose="auto", workdir=None) -> keras.Model:
+                         verbose="auto", workdir=None) -> Trained:
     """Build, compile and fit lesson 01's CNN on images in [0, 1] and integer labels.
 
     Adam's learning rate follows a cosine decay from 1e-3 to 0 over the run, which settles the
     weights for the last epochs. With `workdir` the run goes through `fit_resumable`
-    (checkpointed every epoch, resumed or reloaded when called again). Returns the model.
+    (checkpointed every epoch, resumed or reloaded when called again).
     """
     from ..models.classifiers import build_cnn_classifier
 
@@ -31,9 +32,9 @@ def train_cnn_classifier(x, y, epochs: int, batch_size: int = 128, seed: int = 0
     model = build_cnn_classifier()
     model.compile(optimizer=cosine_adam(1e-3, epochs=epochs, n_examples=len(x), batch_size=batch_size),
                   loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    fit_optionally_resumable(model, x, y, epochs=epochs, batch_size=batch_size, seed=seed,
-                             workdir=workdir, verbose=verbose)
-    return model
+    history = fit_optionally_resumable(model, x, y, epochs=epochs, batch_size=batch_size,
+                                       seed=seed, workdir=workdir, verbose=verbose)
+    return Trained(model, history)
 
 
 def reference_classifier(verbose="auto") -> keras.Model:
@@ -47,6 +48,6 @@ def reference_classifier(verbose="auto") -> keras.Model:
 
     (x, y), _ = load_mnist(n_train=by_mode(None, 6000))
     model = train_cnn_classifier(x, y, epochs=by_mode(12, 2), verbose=verbose,
-                                 workdir=checkpoint_dir(CNN_RUN))
+                                 workdir=checkpoint_dir(CNN_RUN)).model
     model.save(path)
     return model

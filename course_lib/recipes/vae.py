@@ -5,7 +5,7 @@ import keras
 
 from ..config import by_mode
 from ..models.vae import VAE
-from .autoencoders import lesson_plan
+from .autoencoders import autoencoder_plan
 from .runs import Trained, train_or_reload
 
 VAE16_EPOCHS = (5, 1)  # default and fast mode
@@ -34,14 +34,13 @@ def lesson_vae(x_train, latent_dim: int, kl_weight: float = 1.0, epochs: int = N
     return train_or_reload(
         lambda: VAE(latent_dim=latent_dim, kl_weight=kl_weight, seed=0), x_train,
         name=vae_run(latent_dim, kl_weight, len(x_train), epochs), epochs=epochs,
-        batch_size=lesson_plan()["batch_size"],
+        batch_size=autoencoder_plan()["batch_size"],
         compile_args={"optimizer": keras.optimizers.Adam(1e-3)}, seed=None,
         made_by="lesson 05", verbose=verbose, validation_data=validation_data,
         require_trained=require_trained)
 
 
-def lesson_vae16(x_train, verbose=2, require_trained: bool = False):
-    """Lesson 05's 16-dimensional VAE (5 epochs; fast mode 1), the one lesson 08 builds on: the
-    model alone."""
+def lesson_vae16(x_train, verbose=2, require_trained: bool = False) -> Trained:
+    """Lesson 05's 16-dimensional VAE (5 epochs; fast mode 1), the one lesson 08 builds on."""
     return lesson_vae(x_train, 16, epochs=by_mode(*VAE16_EPOCHS), verbose=verbose,
-                      require_trained=require_trained).model
+                      require_trained=require_trained)

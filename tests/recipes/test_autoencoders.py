@@ -8,7 +8,7 @@ import pytest
 from course_lib import recipes
 from course_lib.config import checkpoint_dir, seed_everything
 from course_lib.models.autoencoder import Autoencoder, DenoisingAutoencoder
-from course_lib.recipes import fit_autoencoder, lesson_autoencoder, lesson_plan
+from course_lib.recipes import autoencoder_plan, fit_autoencoder, lesson_autoencoder
 
 
 def images(n=8, seed=0):
@@ -37,13 +37,13 @@ def test_a_denoiser_is_fitted_on_its_own_loss(monkeypatch):
 
 def test_lesson_autoencoder_is_lesson_02s_run_and_reloads(monkeypatch):
     monkeypatch.setenv("COURSE_FAST", "1")
-    plan, x = lesson_plan(), images(16)
-    model = lesson_autoencoder(2, x)
+    plan, x = autoencoder_plan(), images(16)
+    model, history = lesson_autoencoder(2, x)
     assert (model.latent_dim, model.filters) == (2, plan["filters"])
     state = json.loads((checkpoint_dir("lesson02_ae_k2") / "state.json").read_text())
-    assert state["epoch"] == plan["sweep_epochs"][2]
+    assert state["epoch"] == plan["sweep_epochs"][2] == len(history["loss"])
     again = lesson_autoencoder(2, x)
-    np.testing.assert_allclose(again.encode(x), model.encode(x), atol=1e-6)
+    np.testing.assert_allclose(again.model.encode(x), model.encode(x), atol=1e-6)
 
 
 def test_lesson_autoencoder_refuses_a_size_lesson_02_does_not_train(monkeypatch):
@@ -54,9 +54,9 @@ def test_lesson_autoencoder_refuses_a_size_lesson_02_does_not_train(monkeypatch)
 
 def test_lesson_plan_is_smaller_in_fast_mode(monkeypatch):
     monkeypatch.setenv("COURSE_FAST", "1")
-    fast = lesson_plan()
+    fast = autoencoder_plan()
     monkeypatch.setenv("COURSE_FAST", "0")
-    default = lesson_plan()
+    default = autoencoder_plan()
     assert default["ks"] == (2, 4, 8, 16, 32, 64) and set(fast["ks"]) <= set(default["ks"])
     assert set(default["sweep_epochs"]) == set(default["ks"]) and set(fast["sweep_epochs"]) == set(fast["ks"])
     assert all(fast["sweep_epochs"][k] <= default["sweep_epochs"][k] for k in fast["ks"])
@@ -73,12 +73,12 @@ def test_a_required_run_is_refused_until_trained(monkeypatch):
     assert not checkpoint_dir("lesson02_ae_k2").joinpath("state.json").exists()  # nothing trained
     trained = lesson_autoencoder(2, x)
     again = lesson_autoencoder(2, x, require_trained=True)
-    np.testing.assert_allclose(again.encode(x), trained.encode(x), atol=1e-6)
+    np.testing.assert_allclose(again.model.encode(x), trained.model.encode(x), atol=1e-6)
 
 
 def test_lesson03_recipes_build_the_lessons_models(monkeypatch):
     monkeypatch.setenv("COURSE_FAST", "1")
-    plan, x = lesson_plan(), images(24)
+    plan, x = autoencoder_plan(), images(24)
     y = np.arange(24) % 10
     dae, history = recipes.lesson_denoiser(x, verbose=0)
     assert isinstance(dae, DenoisingAutoencoder)
@@ -96,7 +96,7 @@ def test_lesson03_recipes_build_the_lessons_models(monkeypatch):
 
 def test_checkpoint_names_are_the_ones_on_disk_from_earlier_runs():
     """Renaming a run would retrain every learner's finished model: the names are fixed."""
-    plan = lesson_plan()
+    plan = autoencoder_plan()
     assert recipes.sweep_run(32) == "lesson02_ae_k32"
     assert recipes.denoiser_run(plan) == "lesson03_dae_sigma0.5"
     assert recipes.anomaly_run(plan) == "lesson03_anomaly_without2"

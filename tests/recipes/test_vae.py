@@ -32,4 +32,4 @@ def test_lesson_vae16_is_refused_until_lesson_05_trained_it(monkeypatch):
     x = images(16)
     with pytest.raises(recipes.NotTrainedError, match="run lesson 05 first"):
         recipes.lesson_vae16(x, require_trained=True)
-    assert recipes.lesson_vae16(x, verbose=0).latent_dim == 16
+    assert recipes.lesson_vae16(x, verbose=0).model.latent_dim == 16
