@@ -85,7 +85,9 @@ def describe(result: dict) -> str:
 
 
 def main(ship: bool):
-    (x_train, _), (x_test, _) = data.load_mnist(n_train=config.by_mode(None, 2048),
+    # The lessons' training digits (in fast mode the subset lessons 05 and 08 use), so the VAE
+    # and the latent diffusion are the lessons' own runs and reload whoever trained them first.
+    (x_train, _), (x_test, _) = data.load_mnist(n_train=recipes.autoencoder_plan()["n_train"],
                                                 n_test=config.by_mode(None, 1000))
     scorer = ImageScorer(recipes.reference_classifier(verbose=2), x_test)
     figures = pixel_figures(x_train, scorer, ship)

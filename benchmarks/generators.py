@@ -71,7 +71,9 @@ def samplers(x_train) -> dict:
 
 
 def main():
-    (x_train, _), (x_test, _) = data.load_mnist(n_train=config.by_mode(None, 2048),
+    # The lessons' training digits (in fast mode the subset lessons 05 and 08 use), so the VAE
+    # and the latent diffusion are the lessons' own runs and reload whoever trained them first.
+    (x_train, _), (x_test, _) = data.load_mnist(n_train=recipes.autoencoder_plan()["n_train"],
                                                 n_test=config.by_mode(None, 1000))
     scorer = ImageScorer(recipes.reference_classifier(verbose=2), x_test, train_images=x_train)
     _, test_distance = metrics.nearest_images(x_test[:NEIGHBOUR_SAMPLES], x_train)
