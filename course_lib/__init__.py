@@ -1,11 +1,46 @@
 """Shared code of the course Generative Deep Learning with Keras.
 
-Importing the package quiets TensorFlow's C++ start-up log (unless the variable is already set),
-so import it before TensorFlow.
+Importing the package imports TensorFlow quietly: its C++ start-up lines (the oneDNN notice,
+and absl's warning that logs come before `InitializeLog`, which `TF_CPP_MIN_LOG_LEVEL` does not
+reach) are kept out of stderr, and so is TensorFlow's warning that a `tf.function` was traced
+again (Keras traces one `predict` function per model and batch shape; the lessons predict with
+dozens of small models, where a retrace costs milliseconds). Import it before TensorFlow.
 """
 
+import logging
 import os
+import sys
+import tempfile
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 __version__ = "0.1.0"
+
+
+class _NoRetracingWarning(logging.Filter):
+    def filter(self, record):
+        return "triggered tf.function retracing" not in record.getMessage()
+
+
+def _import_tensorflow_quietly():
+    """Import TensorFlow with file descriptor 2 sent to a scratch file; when the import fails,
+    what it wrote there is printed with the error."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as scratch:
+        os.dup2(scratch.fileno(), 2)
+        try:
+            import tensorflow as tf
+        except BaseException:
+            os.dup2(saved, 2)
+            scratch.seek(0)
+            sys.stderr.write(scratch.read().decode(errors="replace"))
+            raise
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+    return tf
+
+
+_tf = sys.modules.get("tensorflow") or _import_tensorflow_quietly()
+_tf.get_logger().addFilter(_NoRetracingWarning())

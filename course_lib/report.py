@@ -7,12 +7,29 @@ from pathlib import Path
 from .config import build_dir, fast_mode, machine_label, mode, repo_root
 
 
-def record(lesson: str, figures: dict) -> dict:
-    """Write `build/results/<lesson>.json` with the figures (floats) and the mode they ran in."""
+class RecordedFigures(dict):
+    """A lesson's recorded figures (name → float). A notebook shows it as one line saying
+    where they went, not as a dictionary of dozens of lines; the assertions below it read it."""
+
+    def __init__(self, lesson: str, figures: dict):
+        super().__init__(figures)
+        self.lesson = lesson
+
+    def __repr__(self):
+        return (f"{len(self)} figures of {self.lesson} recorded ({mode()} mode) in "
+                f"results/{self.lesson}.json of the build folder; `make course` tabulates them")
+
+    def _repr_pretty_(self, printer, cycle):
+        printer.text(repr(self))
+
+
+def record(lesson: str, figures: dict) -> RecordedFigures:
+    """Write `build/results/<lesson>.json` with the figures (floats) and the mode they ran in;
+    returns them as `RecordedFigures`."""
     clean = {key: float(value) for key, value in figures.items()}
     payload = {"lesson": lesson, "mode": mode(), "figures": clean}
     (build_dir("results") / f"{lesson}.json").write_text(json.dumps(payload, indent=1))
-    return clean
+    return RecordedFigures(lesson, clean)
 
 
 def load_all(in_mode: str = None) -> list:

@@ -2,6 +2,8 @@
 answer-free notebooks, `make student`) and `executed/` (every lesson run in default mode, with
 its outputs, `make executed`). Every `notebooks/NN_*.ipynb` must have its copy in both."""
 
+import re
+
 import nbformat
 import pytest
 
@@ -40,3 +42,39 @@ def test_executed_holds_only_copies_of_current_lessons():
     names = {p.name for p in LESSONS}
     extra = sorted(p.name for p in EXECUTED.glob("*.ipynb") if p.name not in names)
     assert not extra, f"executed/ holds notebooks of no current lesson: {extra}"
+
+
+ABSOLUTE_PATH = re.compile(r"(?<![\w.~])/(?:work|home|root|tmp|content|Users|var|opt|usr|mnt)/[^\s'\"]+")
+NOISE = re.compile(r"Traceback \(most recent call last\)|\w+Warning\b|WARNING:|absl::")
+
+
+def output_texts(cell):
+    """(kind, text) of every output of a code cell: streams by name, errors, and the plain
+    text of results and displays."""
+    for output in cell.get("outputs", []):
+        if output.output_type == "stream":
+            yield output.name, output.text
+        elif output.output_type == "error":
+            yield "error", "\n".join(output.traceback)
+        else:
+            yield "result", output.get("data", {}).get("text/plain", "")
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=lambda p: p.stem)
+def test_executed_lessons_read_cleanly(lesson):
+    """A reader of executed/ sees the lesson's own output only: no stderr (TensorFlow's start-up
+    log, library warnings), no traceback, no warning, no path of the machine that ran it."""
+    path = EXECUTED / lesson.name
+    if not path.exists():
+        pytest.skip(f"executed/{lesson.name} is missing (the test above reports it)")
+    problems = []
+    for index, cell in enumerate(nbformat.read(path, as_version=4).cells):
+        for kind, text in output_texts(cell):
+            first = (text.strip().splitlines() or [""])[0][:100]
+            if kind in ("stderr", "error"):
+                problems.append(f"cell {index}: {kind} output: {first}")
+            for pattern in (NOISE, ABSOLUTE_PATH):
+                found = pattern.search(text)
+                if found:
+                    problems.append(f"cell {index}: {found.group(0)[:100]!r} in its {kind} output")
+    assert not problems, f"executed/{lesson.name} does not read cleanly:\n" + "\n".join(problems)

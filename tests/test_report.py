@@ -20,3 +20,14 @@ def test_benchmark_in_fast_mode_never_touches_committed_results(monkeypatch, scr
     saved = json.loads(path.read_text())
     assert saved["img_per_s"] == 1234.5 and saved["mode"] == "fast" and saved["machine"]
     assert "img_per_s" in capsys.readouterr().out
+
+
+def test_recorded_figures_show_as_one_line_and_read_as_a_dict(monkeypatch):
+    from IPython.lib.pretty import pretty
+
+    monkeypatch.setenv("COURSE_FAST", "1")
+    figures = report.record("lesson09", {"a": 1, "b": 2.5})
+    assert figures == {"a": 1.0, "b": 2.5} and figures["b"] == 2.5
+    shown = pretty(figures)
+    assert shown == repr(figures) and "\n" not in shown
+    assert shown.startswith("2 figures of lesson09 recorded (fast mode) in results/lesson09.json")
