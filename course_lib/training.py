@@ -55,6 +55,8 @@ def fit_resumable(model, x, y=None, *, epochs: int, workdir, batch_size: int = 1
     _check_same_run(state, workdir, seed=seed, batch_size=batch_size, n_examples=len(x))
     if state["epoch"]:
         _restore(model, workdir)
+        if verbose:
+            print(recorded_log(state, epochs, workdir.name), flush=True)
     for epoch in range(state["epoch"], epochs):
         started = time.perf_counter()
         seed_everything(seed + epoch)
@@ -71,6 +73,19 @@ def fit_resumable(model, x, y=None, *, epochs: int, workdir, batch_size: int = 1
                      seconds=state.get("seconds", 0.0) + time.perf_counter() - started)
         _save(model, workdir, state)
     return state["history"]
+
+
+def recorded_log(state: dict, epochs: int, name: str) -> str:
+    """What a reloaded run trained, from its checkpoint's record: one line per epoch with the
+    epoch's logged values, like Keras' own log, so a reloaded run shows its training too."""
+    done, history = state["epoch"], state["history"]
+    seconds = state.get("seconds", float("nan"))
+    head = (f"{name}: {done} of {epochs} epochs trained earlier ({seconds:.0f} s), "
+            f"{'reloaded' if done >= epochs else 'resumed after them'}; their record:")
+    lines = [head] + [f"  epoch {e + 1}/{epochs}: " + " - ".join(
+        f"{key}: {values[e]:.4f}" for key, values in history.items() if e < len(values))
+        for e in range(done)]
+    return "\n".join(lines)
 
 
 def fit_optionally_resumable(model, x, y, *, epochs: int, batch_size: int, seed: int = 0,

@@ -69,6 +69,20 @@ def test_finished_run_reloads_instead_of_training(tmp_path):
     np.testing.assert_allclose(reloaded.predict(x[:4], verbose=0), trained.predict(x[:4], verbose=0))
 
 
+def test_a_reloaded_run_shows_its_recorded_training(tmp_path, capsys):
+    x = tiny_images()
+    history = fit_resumable(fresh_model(), x, x, epochs=2, batch_size=32, workdir=tmp_path,
+                            verbose=0)
+    assert capsys.readouterr().out == ""
+    fit_resumable(fresh_model(), x, x, epochs=2, batch_size=32, workdir=tmp_path, verbose=2)
+    shown = capsys.readouterr().out.splitlines()
+    assert shown[0].startswith(f"{tmp_path.name}: 2 of 2 epochs trained earlier (") and \
+        shown[0].endswith("reloaded; their record:")
+    assert shown[1:] == [f"  epoch {e + 1}/2: loss: {history['loss'][e]:.4f}" for e in range(2)]
+    fit_resumable(fresh_model(), x, x, epochs=2, batch_size=32, workdir=tmp_path, verbose=0)
+    assert capsys.readouterr().out == ""  # verbose=0 stays silent
+
+
 def test_optimizer_state_is_restored(tmp_path):
     x = tiny_images()
     trained = fresh_model()
