@@ -4,7 +4,16 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
+# Two installs into .venv. A learner's (`make course` and the other course commands): the course,
+# the TensorFlow build that fits and the notebook runner (the `dev` extra). A contributor's
+# (`make test`, `make student`): the same plus the `instructor` extra (nbgrader, with JupyterLab,
+# SQLAlchemy and alembic), which writes student/ and which the tests check.
+COURSE_STAMP := $(VENV)/.installed-course
 STAMP  := $(VENV)/.installed
+comma  := ,
+# The Pythons the course supports: requires-python in pyproject.toml, the one place that says it.
+REQUIRES_PYTHON := $(shell sed -n 's/^requires-python *= *"\(.*\)"/\1/p' pyproject.toml)
+PYTHON_MINOR    := $(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)
 # TensorFlow build: keep one the base Python already imports (conda, a system package: the venv
 # then sees it through --system-site-packages), else the GPU build on Linux with an NVIDIA driver,
 # else the CPU wheel (the plain `tensorflow` wheel on macOS and Linux aarch64, via pyproject markers).
@@ -14,15 +23,24 @@ TF_EXTRA = $(shell if $(BIN)/python -c "import tensorflow" >/dev/null 2>&1; then
 NBVAL  := -p no:python --nbval-lax --nbval-current-env --nbval-cell-timeout=600
 TEST_BUILD := $(CURDIR)/build/test
 
-# Oldest-versions leg of `make test`: the minimums of TensorFlow and Keras in pyproject.toml,
-# installed in a venv of their own that later runs reuse until pyproject.toml changes.
 min_version = $(shell sed -n 's/^ *"$(1)>=\([0-9.]*\)[";].*/\1/p' pyproject.toml | head -n 1)
-OLDEST_TF    = $(call min_version,tensorflow-cpu)
-OLDEST_KERAS = $(call min_version,keras)
+MIN_TF = $(call min_version,tensorflow-cpu)
+# Oldest-versions leg of `make test`: the TensorFlow and Keras of this Python's row in
+# [tool.course.oldest] of pyproject.toml (the minimums of the extras where they have a wheel for
+# it, else the oldest release that has one), installed in a venv of their own that later runs
+# reuse until pyproject.toml or the Python changes. `make -n oldest PYTHON_MINOR=3.13` shows what
+# another Python gets; a Python without a row skips the leg and says why.
+OLDEST := $(shell $(PYTHON) -c 'import tomllib; \
+	rows = tomllib.load(open("pyproject.toml", "rb"))["tool"]["course"]["oldest"]; \
+	row = rows.get("$(PYTHON_MINOR)", {}); print(row.get("tensorflow", ""), row.get("keras", ""))' 2>/dev/null)
+OLDEST_TF    := $(word 1,$(OLDEST))
+OLDEST_KERAS := $(word 2,$(OLDEST))
+OLDEST_PYTHONS = $(shell $(PYTHON) -c 'import tomllib; \
+	print(*tomllib.load(open("pyproject.toml", "rb"))["tool"]["course"]["oldest"])' 2>/dev/null)
 TF_PACKAGE   = $(shell if [ "$$(uname -s)" = Darwin ] || [ "$$(uname -m)" = aarch64 ]; \
 	then echo tensorflow; else echo tensorflow-cpu; fi)
 OLDEST_VENV  := build/venv-oldest
-OLDEST_STAMP := $(OLDEST_VENV)/.installed
+OLDEST_STAMP := $(OLDEST_VENV)/.installed-python$(PYTHON_MINOR)
 # The oldest leg runs the unit tests whose outcome can depend on the TensorFlow/Keras version:
 # every model (its train_step, saving, bad inputs), the exercise checks, training and
 # checkpoints, seeding, recipes and metrics. It leaves out the fresh-process reloads (the main
@@ -37,10 +55,12 @@ QUICK_TESTS := tests/models tests/recipes tests/checks tests/test_scoring.py tes
 .PHONY: help course test quick unit lint notebooks oldest bench figures student headers executed lab
 
 help:
-	@echo "make course     run every notebook headless, HTML in build/html (COURSE_FAST=1 for minutes)"
+	@echo "make course     run every notebook headless, HTML in build/html (COURSE_FAST=1 for minutes);"
+	@echo "                installs the course without the instructor tools (nbgrader)"
 	@echo "make test       unit tests (linter and a fast run of every benchmark and tool included),"
 	@echo "                every notebook through nbval in fast mode, then the unit tests and one"
 	@echo "                lesson with the oldest TensorFlow and Keras that pyproject.toml allows"
+	@echo "                for this Python ($(REQUIRES_PYTHON))"
 	@echo "make quick      the inner loop: models, recipes, checks, scorer, data and the linter"
 	@echo "make lint       only the linter (ruff's pyflakes rules, notebooks included)"
 	@echo "make bench      default-mode benchmarks -> benchmarks/results/ and summary.md"
@@ -51,9 +71,14 @@ help:
 	@echo "make lab        start JupyterLab in this folder"
 
 $(BIN)/python:
-	@$(PYTHON) -c "import sys; sys.exit(sys.version_info < (3, 11))" 2>/dev/null || { \
-		echo "The course needs Python 3.11 or newer; $(PYTHON) is $$($(PYTHON) -V 2>&1)." \
-			"Run make PYTHON=python3.12 (or another 3.11+ interpreter)."; exit 1; }
+	@$(PYTHON) -c "import sys; python = sys.version_info[:2]; \
+		version = lambda bound: tuple(int(part) for part in bound.strip(' >=<').split('.')); \
+		sys.exit(not all(python >= version(bound) if bound.strip().startswith('>=') \
+			else python < version(bound) for bound in '$(REQUIRES_PYTHON)'.split(',')))" 2>/dev/null || { \
+		echo "$(PYTHON) is $$($(PYTHON) -V 2>&1), outside the Pythons the course supports," \
+			"$(REQUIRES_PYTHON) (requires-python in pyproject.toml: the tools need Python 3.11's tomllib," \
+			"and TensorFlow had no wheel for a newer Python when the range was set)." \
+			"Run make PYTHON=python3.12 (or another interpreter in that range)."; exit 1; }
 	@if $(PYTHON) -c "import tensorflow" >/dev/null 2>&1; then \
 		$(PYTHON) -m venv --system-site-packages $(VENV); \
 		if $(BIN)/python -c "import tensorflow" >/dev/null 2>&1; then \
@@ -62,16 +87,28 @@ $(BIN)/python:
 			rm -rf $(VENV); $(PYTHON) -m venv $(VENV); fi; \
 	else $(PYTHON) -m venv $(VENV); fi
 
-$(STAMP): pyproject.toml | $(BIN)/python
+# Install the course editable with the TensorFlow build that fits and the extras $(1), then touch
+# the stamps $(2).
+define install
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[$(TF_EXTRA)dev,instructor]" || { \
-		echo "Installing failed. If pip found no TensorFlow for $$(uname -sm), this platform has no" \
-			"TensorFlow wheel: install TensorFlow $(OLDEST_TF) or newer yourself (conda, or a" \
-			"build from source) into $(PYTHON), delete $(VENV) and run make again: an" \
-			"importable TensorFlow is kept."; exit 1; }
-	touch $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[$(TF_EXTRA)$(1)]" || { \
+		echo "Installing failed. If pip found no TensorFlow $(MIN_TF) or newer, TensorFlow has no wheel" \
+			"for Python $$($(BIN)/python -c 'import platform; print(platform.python_version())')" \
+			"on $$(uname -sm) (Intel Macs have none after TensorFlow 2.16): install TensorFlow" \
+			"yourself (conda, or a build from source) into $(PYTHON), delete $(VENV) and run make" \
+			"again (an importable TensorFlow is kept), or open the lessons on Colab."; exit 1; }
+	touch $(2)
+endef
 
-course: $(STAMP)
+# The learner's install: no instructor tools.
+$(COURSE_STAMP): pyproject.toml | $(BIN)/python
+	$(call install,dev,$(COURSE_STAMP))
+
+# The contributor's install (a superset of the learner's, so it stamps both).
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(call install,dev$(comma)instructor,$(STAMP) $(COURSE_STAMP))
+
+course: $(COURSE_STAMP)
 	$(BIN)/python tools/run_course.py
 
 test: unit notebooks oldest
@@ -95,10 +132,17 @@ $(OLDEST_STAMP): pyproject.toml
 	rm -rf $(OLDEST_VENV)
 	$(PYTHON) -m venv $(OLDEST_VENV)
 	$(OLDEST_VENV)/bin/python -m pip install --quiet --upgrade pip
-	$(OLDEST_VENV)/bin/python -m pip install --quiet -e ".[dev,instructor]" \
+	$(OLDEST_VENV)/bin/python -m pip install --quiet -e ".[dev]" \
 		"$(TF_PACKAGE)==$(OLDEST_TF)" "keras==$(OLDEST_KERAS)"
 	touch $(OLDEST_STAMP)
 
+ifeq ($(OLDEST_TF),)
+oldest:
+	@echo "Skipping the oldest-versions leg: [tool.course.oldest] in pyproject.toml lists the" \
+		"oldest TensorFlow and Keras with a wheel for Python $(or $(OLDEST_PYTHONS),?)" \
+		"(requires-python $(REQUIRES_PYTHON)), not for Python $(or $(PYTHON_MINOR),?) ($(PYTHON))," \
+		"so there is nothing to install for it."
+else
 oldest: $(OLDEST_STAMP)
 	@$(OLDEST_VENV)/bin/python -c "import keras, tensorflow as tf; \
 		print('oldest versions: TensorFlow', tf.__version__, 'Keras', keras.__version__)"
@@ -107,22 +151,23 @@ oldest: $(OLDEST_STAMP)
 	rm -rf $(TEST_BUILD)-oldest
 	COURSE_FAST=1 COURSE_BUILD_DIR=$(TEST_BUILD)-oldest $(OLDEST_VENV)/bin/python -m pytest \
 		$(NBVAL) $(OLDEST_LESSON)
+endif
 
-bench: $(STAMP)
+bench: $(COURSE_STAMP)
 	$(BIN)/python tools/run_benchmarks.py
 
-figures: $(STAMP)
+figures: $(COURSE_STAMP)
 	$(BIN)/python tools/make_figures.py
 
-executed: $(STAMP)
+executed: $(COURSE_STAMP)
 	$(BIN)/python tools/make_executed.py
 
 student: $(STAMP)
 	$(BIN)/python tools/make_student.py
 
-headers: $(STAMP)
+headers: $(COURSE_STAMP)
 	$(BIN)/python tools/notebook_header.py
 
-lab: $(STAMP)
+lab: $(COURSE_STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[lab]"
 	$(BIN)/jupyter lab --notebook-dir=.
