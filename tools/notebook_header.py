@@ -32,6 +32,7 @@ def course_setup(repository, branch, notebook, keep_on_drive=False, fast_mode=Fa
     `target`, or update the clone, and install it with pip without changing Colab's TensorFlow,
     Keras or NumPy; with `keep_on_drive`, mount Google Drive and point COURSE_BUILD_DIR there.
     Everywhere, `fast_mode` sets COURSE_FAST=1, and the last line says which GPU is used."""
+    import hashlib
     import os
     import subprocess
     import sys
@@ -46,6 +47,21 @@ def course_setup(repository, branch, notebook, keep_on_drive=False, fast_mode=Fa
                 print(line, end="", flush=True)
         return process.returncode == 0
 
+    def code_version():
+        """A hash of the files of `course_lib` in the clone (None before the first clone)."""
+        package = os.path.join(target, "course_lib")
+        if not os.path.isdir(package):
+            return None
+        digest = hashlib.sha256()
+        for folder, folders, files in os.walk(package):
+            folders[:] = sorted(name for name in folders if name != "__pycache__")
+            for name in sorted(files):
+                path = os.path.join(folder, name)
+                with open(path, "rb") as file:
+                    content = hashlib.sha256(file.read()).hexdigest()
+                digest.update(f"{os.path.relpath(path, package)} {content}\n".encode())
+        return digest.hexdigest()
+
     if fast_mode:
         os.environ["COURSE_FAST"] = "1"
         os.environ["COURSE_FAST_FROM_SETUP"] = "1"
@@ -55,23 +71,33 @@ def course_setup(repository, branch, notebook, keep_on_drive=False, fast_mode=Fa
     print(f"Course notebook {notebook}; fast mode (COURSE_FAST) "
           f"{'on' if os.environ.get('COURSE_FAST') else 'off'}.")
     if on_colab:
-        url = (repository if "://" in repository or repository.startswith("/")
-               else f"https://github.com/{repository}.git")
-        setting = (f"Check `[tool.course] repository` (now {repository!r}) and `branch` (now "
-                   f"{branch!r}) in pyproject.toml of the course, then run `make headers` so the "
-                   "notebooks point at a repository and branch that exist.")
+        on_github = "://" not in repository and not repository.startswith("/")
+        url = f"https://github.com/{repository}.git" if on_github else repository
+        issues = f"https://github.com/{repository}/issues" if on_github else "the course's page"
+        code_before = code_version()
         if os.path.isdir(os.path.join(target, ".git")):
             fetched = (run("git", "-C", target, "remote", "set-url", "origin", url)
                        and run("git", "-C", target, "fetch", "--depth", "1", "origin", branch)
                        and run("git", "-C", target, "reset", "--hard", "FETCH_HEAD"))
         elif os.path.exists(target) and os.listdir(target):
-            raise RuntimeError(f"{target} exists but is not a git clone of the course: delete it "
-                               "(or restart the runtime) and run this cell again.")
+            raise RuntimeError(
+                f"The folder {target}, where this cell keeps the course, holds files that are not "
+                f"a copy of the course. Delete it (run `!rm -rf {target}` in a new cell) or start "
+                "from a fresh runtime (Runtime > Disconnect and delete runtime), then run this "
+                "cell again.")
         else:
             fetched = run("git", "clone", "--depth", "1", "--branch", branch, url, target)
         if not fetched:
-            raise RuntimeError(f"Could not fetch branch {branch!r} of {url} (git's output is "
-                               f"above). {setting}")
+            raise RuntimeError(
+                f"Could not download the course (branch {branch!r} of {url}); git's message is "
+                "above. If git could not resolve or connect to the host, this runtime has no "
+                "internet access: check your connection and run this cell again. If git says the "
+                "repository or the branch was not found, this copy of the notebook points at a "
+                "place where the course is not (an old or altered copy): open the lesson again "
+                "from its Colab badge in the course's README on GitHub, and copy over any answers "
+                "you wrote here. If that does not help, please report the problem, with git's "
+                f"message, at {issues}. (Maintainers: `[tool.course]` in pyproject.toml sets the "
+                "repository and branch; `make headers` writes them into the notebooks.)")
         pins = []
         for name in ("tensorflow", "tensorflow-cpu", "keras", "numpy"):
             try:
@@ -83,14 +109,28 @@ def course_setup(repository, branch, notebook, keep_on_drive=False, fast_mode=Fa
             file.write("\n".join(pins) + "\n")
         if not run(sys.executable, "-m", "pip", "install", "--progress-bar", "off",
                    "-c", constraints, "-e", target):
-            raise RuntimeError(f"pip could not install the course from {target} while keeping "
-                               f"{', '.join(pins) or 'the preinstalled packages'} (pip's output "
-                               f"above says why). {setting}")
+            raise RuntimeError(
+                "Could not install the course's Python package in this runtime; pip's message "
+                "above says why. Most often packages installed or upgraded earlier in this "
+                "session get in the way, or a download from PyPI failed: start "
+                "from a fresh runtime (Runtime > Disconnect and delete runtime) and run the "
+                "notebook again from this cell. If it fails on a fresh runtime too, Colab's "
+                "preinstalled packages have probably changed since the course was tested: please "
+                f"report the problem, with pip's message, at {issues}. (Maintainers: the install "
+                f"keeps {', '.join(pins) or 'the preinstalled packages'}; the requirements in "
+                "pyproject.toml must allow them.)")
         if target not in sys.path:
             sys.path.insert(0, target)
-        if "course_lib" in sys.modules:
-            print("course_lib was already imported in this session: use Runtime > Restart "
-                  "session, then run the notebook again, to load the updated code.")
+        # A session that already imported course_lib keeps running the code it imported: ask for
+        # a restart only when that code is not what the clone now holds (recorded on the module
+        # by the run that imported it; for a module imported otherwise, the code before this run).
+        code_now = code_version()
+        imported = sys.modules.get("course_lib")
+        if imported is not None and (
+                vars(imported).setdefault("_course_setup_code", code_before) != code_now):
+            print("The course's code has changed since course_lib was imported in this session: "
+                  "use Runtime > Restart session, then run the notebook again from this cell, so "
+                  "that the lesson uses the new code.")
         build = os.path.join(drive_root, "MyDrive", "generative-dl-course", "build")
         if keep_on_drive:
             from google.colab import drive
@@ -112,6 +152,8 @@ def course_setup(repository, branch, notebook, keep_on_drive=False, fast_mode=Fa
               "or build/ in the repository.")
     from course_lib import config
 
+    if on_colab:
+        vars(sys.modules["course_lib"]).setdefault("_course_setup_code", code_now)
     print(config.gpu_report())
 
 
