@@ -291,7 +291,7 @@ def memory_section(results: Path) -> list:
     if found:
         lines.append("Budget: under 4 GB (4096 MiB) per notebook in default mode. A wall time is "
                      "the whole notebook's; it includes training only where the notebook found "
-                     "no finished checkpoint of its models (the README's per-lesson table says "
+                     "no finished checkpoint of its models (the per-lesson table of docs/timings.md says "
                      "which runs trained).")
     return lines
 

@@ -33,8 +33,8 @@ def run(path: Path) -> tuple:
 
 
 FAST_CAPTION = ("Fast mode is a smoke run: it trains on small subsets for seconds, to show that "
-                "every lesson runs, not what it reaches. The default-mode figures are in the "
-                "README's Results.")
+                "every lesson runs, not what it reaches. The default-mode figures are in "
+                "docs/results.md.")
 
 
 def summary(rows: list, mode: str) -> str:
