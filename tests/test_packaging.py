@@ -3,6 +3,7 @@ one set of packages, the oldest-versions leg of `make test` per Python, an insta
 without the instructor tools."""
 
 import json
+import os
 import platform
 import re
 import subprocess
@@ -101,10 +102,16 @@ def test_extras_pick_the_right_tensorflow_build():
     assert extras["gpu"] == {("tensorflow", ">=2.19", "sys_platform == 'linux'")}
 
 
+# A `make` run as a user runs it: not as a sub-make of `make test`, which would print its
+# "Entering directory" lines and pass its own flags down.
+MAKE_ENV = {key: value for key, value in os.environ.items()
+            if key not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS")}
+
+
 def make_n(target, *variables):
     """The commands `make -n -B target` would run, whitespace collapsed."""
     result = subprocess.run(["make", "-n", "-B", target, *variables], cwd=ROOT, capture_output=True,
-                            text=True, timeout=120)
+                            text=True, timeout=120, env=MAKE_ENV)
     assert result.returncode == 0, result.stderr
     return " ".join(result.stdout.split())
 
@@ -141,7 +148,7 @@ def test_make_refuses_a_python_outside_the_range_and_names_it(tmp_path, requires
     venv = tmp_path / "venv"
     result = subprocess.run(["make", "-s", f"VENV={venv}", f"REQUIRES_PYTHON={requires}",
                              f"PYTHON={sys.executable}", f"{venv}/bin/python"],
-                            cwd=ROOT, capture_output=True, text=True, timeout=120)
+                            cwd=ROOT, capture_output=True, text=True, timeout=120, env=MAKE_ENV)
     assert result.returncode != 0 and not venv.exists()
     assert f"is Python {platform.python_version()}, outside the Pythons the course supports, {requires}" \
         in result.stdout
@@ -189,7 +196,7 @@ def test_the_oldest_leg_of_make_test_installs_the_minimums():
 def test_a_python_without_tensorflow_skips_the_oldest_leg_and_says_why():
     """Python 3.14 has no TensorFlow wheel: the leg names that Python and passes."""
     result = subprocess.run(["make", "oldest", "PYTHON_MINOR=3.14"], cwd=ROOT, capture_output=True,
-                            text=True, timeout=120)
+                            text=True, timeout=120, env=MAKE_ENV)
     assert result.returncode == 0, result.stderr
     message = " ".join(result.stdout.split())
     assert message.startswith("Skipping the oldest-versions leg")
