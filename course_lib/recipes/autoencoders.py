@@ -84,10 +84,8 @@ def lesson_autoencoder(k: int, x_train, verbose=0, require_trained: bool = False
 
 def lesson_denoiser(x_train, verbose=2, require_trained: bool = False) -> Trained:
     """Lesson 03's denoiser for Gaussian noise of σ = `plan["sigma"]`."""
-    plan = autoencoder_plan()
-    return _fit(_denoiser(plan, "gaussian", plan["sigma"]), x_train, plan["dae_epochs"],
-                denoiser_run(plan), plan, denoising=True, verbose=verbose,
-                require_trained=require_trained)
+    return _lesson_dae(x_train, "gaussian", "sigma", "dae_epochs", denoiser_run, verbose,
+                       require_trained)
 
 
 def lesson_anomaly_detector(x_train, y_train, verbose=0, require_trained: bool = False) -> Trained:
@@ -103,16 +101,22 @@ def lesson_anomaly_detector(x_train, y_train, verbose=0, require_trained: bool =
 
 def lesson_inpainter(x_train, verbose=0, require_trained: bool = False) -> Trained:
     """Lesson 03's denoiser for a blanked square of side `plan["patch_side"]`."""
+    return _lesson_dae(x_train, "patch", "patch_side", "patch_epochs", inpainter_run, verbose,
+                       require_trained)
+
+
+def _lesson_dae(x_train, corruption: str, level_key: str, epochs_key: str, run_name, verbose,
+                require_trained) -> Trained:
+    """A `DenoisingAutoencoder` of lesson 03 (bottleneck `plan["dae_k"]`) for `corruption` at
+    the plan's `level_key`, trained for its `epochs_key` under `run_name(plan)`, or reloaded."""
     plan = autoencoder_plan()
-    return _fit(_denoiser(plan, "patch", plan["patch_side"]), x_train, plan["patch_epochs"],
-                inpainter_run(plan), plan, denoising=True, verbose=verbose,
-                require_trained=require_trained)
 
+    def build():
+        return DenoisingAutoencoder(latent_dim=plan["dae_k"], filters=plan["filters"],
+                                    corruption=corruption, level=plan[level_key], seed=0)
 
-def _denoiser(plan: dict, corruption: str, level: float):
-    """A builder of lesson 03's `DenoisingAutoencoder` (bottleneck `plan["dae_k"]`)."""
-    return lambda: DenoisingAutoencoder(latent_dim=plan["dae_k"], filters=plan["filters"],
-                                        corruption=corruption, level=level, seed=0)
+    return _fit(build, x_train, plan[epochs_key], run_name(plan), plan, denoising=True,
+                verbose=verbose, require_trained=require_trained)
 
 
 def _fit(build, x, epochs, name, plan, seed=0, **kwargs) -> Trained:
