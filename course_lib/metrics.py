@@ -4,6 +4,7 @@ with live in `baselines`, the points a latent space is probed at in `latent`, an
 of generated digits, built from these numbers, in `scoring`."""
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -90,6 +91,37 @@ def frechet_distance(features_a, features_b) -> float:
     covmean = _sqrtm_product(cov_a, cov_b)
     value = np.sum((mu_a - mu_b) ** 2) + np.trace(cov_a + cov_b - 2.0 * covmean)
     return float(max(value, 0.0))
+
+
+@dataclass(frozen=True)
+class Yardstick:
+    """What real digits score: the Fréchet distance of `n` real images against the reference,
+    its mean and standard deviation over `draws` random draws."""
+
+    n: int
+    draws: int
+    mean: float
+    std: float
+
+    def __str__(self) -> str:
+        return f"{self.mean:.2f} ± {self.std:.2f} ({self.draws} draws of {self.n:,} real digits)"
+
+
+def frechet_yardstick(pool_features, reference_features, n: int, draws: int = 5,
+                      seed: int = 0) -> Yardstick:
+    """The Fréchet distance a perfect generator would score with `n` samples: `n` rows drawn at
+    random without replacement from `pool_features` (real images that are not the reference),
+    against `reference_features`, `draws` times. Fréchet distance is biased upward at small
+    sample sizes, so a model's distance is read beside this, at its own sample size."""
+    pool = np.asarray(pool_features)
+    n, draws = check_positive_int(n, "n"), check_positive_int(draws, "draws")
+    if n > len(pool):
+        raise ValueError(f"n = {n} real images requested but the pool holds {len(pool)}; "
+                         f"expected n ≤ {len(pool)}")
+    rng = np.random.default_rng(seed)
+    values = [frechet_distance(pool[rng.choice(len(pool), n, replace=False)], reference_features)
+              for _ in range(draws)]
+    return Yardstick(n=n, draws=draws, mean=float(np.mean(values)), std=float(np.std(values)))
 
 
 def _sqrtm_product(cov_a, cov_b):

@@ -2,7 +2,9 @@
 measures it here, the same way: in lesson 01's CNN, against one set of real reference digits.
 
 - Fréchet distance between Gaussians fitted to the CNN's penultimate features of the samples
-  and of the reference (the formula behind FID, in a digit classifier's features);
+  and of the reference (the formula behind FID, in a digit classifier's features), read beside
+  its yardstick: what real training digits, as many as the samples, score against the same
+  reference (the distance is biased upward at small sample sizes);
 - the share of each class the CNN predicts, its smallest and largest share;
 - the share the CNN classifies with confidence ≥ 0.9;
 - optionally, the mean pixel distance from samples to their nearest training image (a
@@ -31,6 +33,7 @@ class ImageScorer:
         self.reference_features = self.features(self.reference)
         self.train_images = None if train_images is None else check_images(train_images,
                                                                             "train_images")
+        self._train_features = None
 
     def features(self, images) -> np.ndarray:
         """The classifier's penultimate-layer features of `images`, shape (n, d)."""
@@ -46,13 +49,26 @@ class ImageScorer:
         """Fréchet distance between `images` and the reference digits, in the CNN's features."""
         return metrics.frechet_distance(self.features(images), self.reference_features)
 
+    def yardstick(self, n: int, draws: int = 5, seed: int = 0) -> metrics.Yardstick:
+        """The Fréchet distance of `n` real training digits drawn at random (never the
+        reference), mean and spread over `draws` draws: what a perfect generator scores with
+        `n` samples. Quote every `frechet(images)` beside `yardstick(len(images))`."""
+        if self.train_images is None:
+            raise ValueError("yardstick needs the training images: build the scorer with "
+                             "train_images=...")
+        if self._train_features is None:
+            self._train_features = self.features(self.train_images)
+        return metrics.frechet_yardstick(self._train_features, self.reference_features, n,
+                                         draws=draws, seed=seed)
+
     def score(self, images, n_nearest: int = None) -> dict:
-        """`fd`, `class_shares` (an array of 10), `min_class_share`, `max_class_share` and
-        `confident_share` of `images`; with `n_nearest`, also `nearest_train_distance`: the
-        mean distance from the first `n_nearest` images to their nearest training image."""
+        """`n` (the number of images), `fd`, `class_shares` (an array of 10), `min_class_share`,
+        `max_class_share` and `confident_share` of `images`; with `n_nearest`, also
+        `nearest_train_distance`: the mean distance from the first `n_nearest` images to their
+        nearest training image."""
         probs = self.probabilities(images)
         shares = metrics.class_histogram(probs)
-        result = {"fd": self.frechet(images), "class_shares": shares,
+        result = {"n": len(probs), "fd": self.frechet(images), "class_shares": shares,
                   "min_class_share": float(shares.min()), "max_class_share": float(shares.max()),
                   "confident_share": float(np.mean(probs.max(axis=1) >= CONFIDENCE))}
         if n_nearest is not None:

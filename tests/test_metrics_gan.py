@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from course_lib.metrics import class_histogram, frechet_distance
+from course_lib.metrics import class_histogram, frechet_distance, frechet_yardstick
 
 
 def features(n=500, d=8, seed=0):
@@ -74,3 +74,29 @@ def test_frechet_distance_of_few_samples_is_finite_and_quiet():
         warnings.simplefilter("error")
         assert frechet_distance(a, a) == pytest.approx(0.0, abs=1e-3)
         assert np.isfinite(frechet_distance(a, b)) and frechet_distance(a, b) > 64 * 0.5
+
+
+def test_yardstick_of_a_set_against_itself_is_zero():
+    a = features()
+    stick = frechet_yardstick(a, a, n=len(a), draws=5)  # every draw is the whole set, reordered
+    assert stick.mean == pytest.approx(0.0, abs=1e-6) and stick.std == pytest.approx(0.0, abs=1e-6)
+    assert (stick.n, stick.draws) == (500, 5)
+
+
+def test_yardstick_of_the_same_distribution_is_small_and_shrinks_with_n():
+    pool, reference = features(n=20_000, d=4, seed=1), features(n=20_000, d=4, seed=2)
+    small_n, large_n = (frechet_yardstick(pool, reference, n=n) for n in (100, 5000))
+    assert large_n.mean < small_n.mean < 0.5  # the sample-size bias, not a difference
+    assert large_n.std < small_n.std
+
+
+def test_yardstick_of_a_shifted_gaussian_matches_the_closed_form():
+    pool, reference = features(n=20_000, d=4, seed=1) + 0.5, features(n=20_000, d=4, seed=2)
+    stick = frechet_yardstick(pool, reference, n=10_000)
+    assert stick.mean == pytest.approx(4 * 0.5 ** 2, abs=0.05)  # ‖Δμ‖², equal covariances
+    assert "5 draws of 10,000 real digits" in str(stick)
+
+
+def test_yardstick_rejects_more_draws_than_the_pool_holds():
+    with pytest.raises(ValueError, match="pool holds 500"):
+        frechet_yardstick(features(), features(), n=501)

@@ -40,6 +40,18 @@ def test_score_is_the_frechet_distance_and_the_classifiers_shares(classifier):
     _, distances = metrics.nearest_images(generated[:10], images(50, seed=3))
     assert result["nearest_train_distance"] == pytest.approx(distances.mean())
     assert "nearest_train_distance" not in scorer.score(generated)
+    assert result["n"] == 30
+
+
+def test_the_yardstick_draws_real_training_digits_as_many_as_asked(classifier):
+    reference, train = images(40), images(60, seed=3)
+    scorer = ImageScorer(classifier, reference, train_images=train)
+    stick = scorer.yardstick(30, draws=5, seed=1)
+    expected = metrics.frechet_yardstick(scorer.features(train), scorer.reference_features, 30,
+                                         draws=5, seed=1)
+    assert stick == expected and (stick.n, stick.draws) == (30, 5) and stick.std > 0
+    assert ImageScorer(classifier, reference, train_images=reference).yardstick(40).mean == \
+        pytest.approx(0.0, abs=1e-6)
 
 
 def test_requested_class_shares_count_only_the_requested_class(classifier):
@@ -58,5 +70,7 @@ def test_bad_inputs_are_named(classifier):
         scorer.score((images(4) * 255).astype(np.uint8))
     with pytest.raises(ValueError, match="needs the training images"):
         scorer.nearest_train_distance(images(4), 2)
+    with pytest.raises(ValueError, match="needs the training images"):
+        scorer.yardstick(10)
     with pytest.raises(ValueError, match="one label per image"):
         scorer.requested_class_shares(images(4), [0, 1])
