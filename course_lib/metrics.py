@@ -1,7 +1,8 @@
-"""Numbers the lessons report: reconstruction error, PSNR, latent-space completeness and
-continuity, Fréchet distance, class shares and AUROC. The classical methods they are compared
-with live in `baselines`, the points a latent space is probed at in `latent`, and the scoring
-of generated digits, built from these numbers, in `scoring`."""
+"""Numbers the lessons report: reconstruction error, PSNR, latent-space completeness (the
+share a judge of what counts as a digit accepts, `realism.DigitJudge`) and continuity,
+Fréchet distance, class shares and AUROC. The classical methods they are compared with live in
+`baselines`, the points a latent space is probed at in `latent`, and the scoring of generated
+digits, built from these numbers, in `scoring`."""
 
 import math
 from dataclasses import dataclass
@@ -31,20 +32,14 @@ def psnr(x, x_hat, max_value: float = 1.0) -> float:
     return float(np.mean(np.minimum(per_image, PSNR_CAP_DB)))
 
 
-def grid_scores(grid, classifier) -> tuple:
-    """`(completeness, continuity)` of a decoded latent grid of shape (n, n, 28, 28, 1)."""
+def grid_scores(grid, judge) -> tuple:
+    """`(completeness, continuity)` of a decoded latent grid of shape (n, n, 28, 28, 1):
+    the share of its images `judge` accepts as digits (`judge.completeness`, e.g.
+    `recipes.digit_judge()`), and `continuity`."""
     grid = np.asarray(grid)
-    return completeness(grid.reshape(-1, 28, 28, 1), classifier), continuity(grid)
-
-
-def completeness(images, classifier, threshold: float = 0.9, batch_size: int = 512) -> float:
-    """Share of images that `classifier` (softmax outputs) labels with confidence ≥ `threshold`.
-
-    High means most decoded points look like some digit; noise scores near 0.
-    """
-    images = check_images(images, "images")
-    probs = np.asarray(classifier.predict(images, batch_size=batch_size, verbose=0))
-    return float(np.mean(probs.max(axis=1) >= threshold))
+    if grid.ndim != 5:
+        raise ValueError(f"grid: got shape {grid.shape}; expected (rows, cols, 28, 28, 1)")
+    return judge.completeness(grid.reshape(-1, *grid.shape[2:])), continuity(grid)
 
 
 def continuity(decoded_grid, n_pairs: int = 2000, seed: int = 0) -> float:

@@ -6,14 +6,16 @@ the same model into the same checkpoint and whichever runs second reloads.
 Every train-or-reload recipe follows `runs.train_or_reload` and returns a `Trained` (model,
 history); with `require_trained=True` it raises `NotTrainedError` instead of training. The
 loaders of finished models (`reference_classifier`, `dcgan_generator`, `early_cgan`,
-`shipped_diffusion`) return the model itself.
+`shipped_diffusion`) return the model itself; `digit_judge` returns lesson 01's judge of what
+counts as a digit.
 Everything is importable from here: `from course_lib import recipes; recipes.lesson_dcgan(...)`.
 """
 
 from .autoencoders import (anomaly_run, denoiser_run, fit_autoencoder, inpainter_run,
                            lesson_anomaly_detector, lesson_autoencoder, lesson_denoiser,
                            lesson_inpainter, autoencoder_plan, sweep_run)
-from .classifier import CNN_FILE, CNN_RUN, reference_classifier, train_cnn_classifier
+from .classifier import (CNN_FILE, CNN_RUN, DIGIT_DENSITY, DIGIT_JUDGE, digit_judge,
+                         reference_classifier, train_cnn_classifier)
 from .dcgan import (DCGAN_FILE, DCGAN_RUN, dcgan_generator, dcgan_plan, lesson_dcgan,
                     progress_noise, train_dcgan)
 from .diffusion import (LATENT_DIFFUSION_RUN, SHIPPED_DIFFUSION, diffusion_plan,
@@ -30,7 +32,8 @@ from .vae import (VAE16_EPOCHS, lesson_vae, lesson_vae16, vae16_run, vae_benchma
 
 __all__ = [
     "CGAN_FILE", "CGAN_RUN", "CGAN_SNAPSHOT", "CNN_FILE", "CNN_RUN", "CYCLE_RUN", "DCGAN_FILE",
-    "DCGAN_RUN", "DCGAN_SAME_STEPS_RUN", "DETECTOR_RUN", "LATENT_DIFFUSION_RUN", "NOCYCLE_RUN",
+    "DCGAN_RUN", "DCGAN_SAME_STEPS_RUN", "DETECTOR_RUN", "DIGIT_DENSITY", "DIGIT_JUDGE",
+    "LATENT_DIFFUSION_RUN", "NOCYCLE_RUN", "digit_judge",
     "SHIPPED_DIFFUSION", "VAE16_EPOCHS", "NotTrainedError", "Trained", "anomaly_run",
     "cgan_steps", "cycle_domains", "dcgan_generator", "dcgan_plan", "dcgan_same_steps",
     "denoiser_run", "detector_data", "diffusion_plan", "early_cgan", "fit_autoencoder",

@@ -53,3 +53,28 @@ def test_a_damaged_reference_classifier_is_named(monkeypatch):
     with pytest.raises(ModelFileError, match="cnn_classifier.keras is not a .keras archive"):
         recipes.reference_classifier()
     assert model_path(recipes.CNN_FILE).read_bytes() == b"not a zip"  # left as it is
+
+
+def test_digit_judge_joins_the_reference_classifier_and_lesson_01s_gaussian(monkeypatch):
+    from course_lib import data
+    from course_lib.realism import likelihood_floor
+
+    monkeypatch.setenv("COURSE_FAST", "1")  # the reference CNN's 6,000 training digits
+    seed_everything(0)
+    (x, y), (x_test, _) = data.load_mnist(n_train=6000, n_test=500)
+    # A CNN trained for a few steps stands in for lesson 01's (the lesson and
+    # benchmarks/autoencoders.py check the real one's figures on real digits)
+    train_cnn_classifier(x[:300], y[:300], epochs=1, verbose=0).model.save(
+        model_path(recipes.CNN_FILE))
+    judge = recipes.digit_judge(verbose=0)
+    assert judge.confidence_threshold == recipes.DIGIT_JUDGE["confidence"] == 0.9
+    # the floor: the 1st percentile of the last 1,000 training digits, which the density never saw
+    assert judge.floor == pytest.approx(likelihood_floor(judge.density, x[5000:], 1.0))
+    assert np.mean(judge.log_likelihood(x[5000:]) < judge.floor) == pytest.approx(0.01, abs=0.002)
+    assert judge.density.reg_ == recipes.DIGIT_DENSITY["reg"]
+    assert judge.density.n_components == recipes.DIGIT_DENSITY["n_components"]
+    batch = np.concatenate([x_test, data.make_outliers(x_test, seed=1)["noise"]])
+    np.testing.assert_array_equal(judge.accepts(batch), (judge.confidence(batch) >= 0.9)
+                                  & (judge.log_likelihood(batch) >= judge.floor))
+    outliers = data.make_outliers(x_test, seed=1)
+    assert judge.completeness(outliers["noise"]) == judge.completeness(outliers["inverted"]) == 0.0
