@@ -9,7 +9,8 @@ batch 256; data scaled to [−1, 1]; both networks updated from one forward pass
 
 Both models train for the same number of generator steps on the same MNIST training images.
 Each is scored on 10,000 generated digits: the Fréchet distance to the 10,000 test digits in the
-feature space of the lesson-01 CNN (lower is better), the largest and smallest class share of
+feature space of the lesson-01 CNN (lower is better; beside it the yardstick, 10,000 real
+training digits scored the same way, five draws), the largest and smallest class share of
 the CNN's predictions (0.1 each for a perfectly balanced generator), and the share the CNN
 classifies with confidence ≥ 0.9 (`scoring.ImageScorer`). The benchmark's budget is its own
 (1,500 steps by default, about 3 of the lesson's 8 epochs, because the reference trains about 4×
@@ -122,7 +123,9 @@ def main(steps):
     (x_train, _), (x_test, _) = data.load_mnist(n_train=config.by_mode(None, 2048),
                                                 n_test=config.by_mode(None, 1000))
     n_samples = len(x_test)
-    scorer = ImageScorer(reference_classifier(verbose=2), x_test)
+    scorer = ImageScorer(reference_classifier(verbose=2), x_test, train_images=x_train)
+    real = scorer.yardstick(n_samples)
+    print(f"real training digits, {n_samples} per set: Fréchet distance {real}", flush=True)
 
     gan, course_seconds, gif = train_course(x_train, steps)
     course = scorer.score(gan.generate(n_samples, seed=1))
@@ -138,6 +141,7 @@ def main(steps):
     untrained = scorer.frechet(GAN(seed=0).generate(n_samples, seed=1))
     report.write_benchmark("dcgan", {
         "fd_course": course["fd"], "fd_reference": reference["fd"], "fd_untrained": untrained,
+        "fd_real_yardstick": real.mean, "fd_real_yardstick_std": real.std, "fd_sample_size": real.n,
         "generator_steps": steps,
         "min_class_share": course["min_class_share"], "max_class_share": course["max_class_share"],
         "reference_min_class_share": reference["min_class_share"],

@@ -7,11 +7,12 @@ and latent diffusion over lesson 05's VAE against the VAE's own prior draws.
    copies them to `data/weights/` with a JSON record (SHA-256, epochs, seconds,
    machine) beside them, which is how the shipped file
    is made.
-2. Samples with DDIM at 10, 25, 50 and 100 steps and scores each set by its Fréchet distance to
-   the 10,000 test digits in the lesson-01 CNN's features; at 25 steps also the smallest class
+2. Samples 2,000 digits (fast mode 200) with DDIM at 10, 25, 50 and 100 steps and scores each
+   set by its Fréchet distance to the 10,000 test digits in the lesson-01 CNN's features, beside
+   the yardstick (as many real training digits, five draws); at 25 steps also the smallest class
    share, the share classified with confidence ≥ 0.9 and the seconds per 1,000 images.
 3. Trains the latent diffusion of lesson 08 on the 16-dimensional VAE of lesson 05 and scores
-   its decoded samples against the VAE's prior draws N(0, I) the same way.
+   as many of its decoded samples against the VAE's prior draws N(0, I) the same way.
 
 Usage: python benchmarks/diffusion.py [--ship]   (COURSE_FAST=1 for a smoke run)
 """
@@ -35,9 +36,12 @@ def pixel_figures(x_train, scorer, ship: bool) -> dict:
     seconds = training.trained_seconds(config.checkpoint_dir(run))
     path = config.model_path(f"{recipes.SHIPPED_DIFFUSION}.weights.h5")
     model.ema_network.save_weights(path)
-    n = config.by_mode(2000, 200)
+    n = config.by_mode(2000, 200)  # digits per Fréchet distance, for every model of the file
+    real = scorer.yardstick(n)
     figures = {"train_seconds": seconds, "img_per_s": epochs * len(x_train) / seconds,
-               "epochs": epochs, "sweep_samples": n}
+               "epochs": epochs, "fd_sample_size": n, "fd_real_yardstick": real.mean,
+               "fd_real_yardstick_std": real.std}
+    print(f"real training digits, {n} per set: Fréchet distance {real}", flush=True)
     if ship:
         record = {**figures, "machine": config.machine_label(), "run": run,
                   "command": "python benchmarks/diffusion.py --ship"}
@@ -58,13 +62,13 @@ def pixel_figures(x_train, scorer, ship: bool) -> dict:
     return figures
 
 
-def latent_figures(x_train, scorer) -> dict:
-    """Latent diffusion over lesson 05's 16-d VAE against the VAE's prior draws."""
+def latent_figures(x_train, scorer, n: int) -> dict:
+    """Latent diffusion over lesson 05's 16-d VAE against the VAE's prior draws, `n` samples
+    each."""
     vae = recipes.lesson_vae16(x_train).model
     start = time.perf_counter()
     sampler = recipes.latent_diffusion(vae, x_train).model
     trained = training.trained_seconds(config.checkpoint_dir(recipes.LATENT_DIFFUSION_RUN))
-    n = config.by_mode(10_000, 500)
     latent = scorer.score(sampler.generate(n, seed=1))
     prior = scorer.score(vae.sample(n, seed=1))
     print(f"latent diffusion ({time.perf_counter() - start:.0f} s incl. encoding; trained "
@@ -89,9 +93,9 @@ def main(ship: bool):
     # and the latent diffusion are the lessons' own runs and reload whoever trained them first.
     (x_train, _), (x_test, _) = data.load_mnist(n_train=recipes.autoencoder_plan()["n_train"],
                                                 n_test=config.by_mode(None, 1000))
-    scorer = ImageScorer(recipes.reference_classifier(verbose=2), x_test)
+    scorer = ImageScorer(recipes.reference_classifier(verbose=2), x_test, train_images=x_train)
     figures = pixel_figures(x_train, scorer, ship)
-    figures.update(latent_figures(x_train, scorer))
+    figures.update(latent_figures(x_train, scorer, figures["fd_sample_size"]))
     print(report.write_benchmark("diffusion", figures))
 
 

@@ -32,7 +32,7 @@ def main():
     plan = recipes.gan_applications_plan()
     (x_all, y_all), (x_test, y_test) = data.load_mnist(n_test=config.by_mode(None, 500))
     x_train, y_train = x_all[:plan["cgan_n_train"]], y_all[:plan["cgan_n_train"]]
-    scorer = ImageScorer(recipes.reference_classifier(verbose=2), x_test)
+    scorer = ImageScorer(recipes.reference_classifier(verbose=2), x_test, train_images=x_all)
 
     cgan = recipes.lesson_cgan(x_train, y_train).model
     steps = recipes.cgan_steps(len(x_train), plan)
@@ -42,6 +42,8 @@ def main():
 
     dcgan = recipes.dcgan_same_steps(x_train).model
     dcgan_samples = dcgan.generate(len(samples), seed=1)
+    n_score = recipes.dcgan_plan()["n_score"]  # lesson 07 scores as lesson 06 does
+    real = scorer.yardstick(n_score)
 
     x_a, x_b = recipes.cycle_domains(x_all, y_all)
     x_eval, y_eval = x_test[:plan["n_translate"]], y_test[:plan["n_translate"]]
@@ -66,7 +68,9 @@ def main():
     report.write_benchmark("gan_applications", {
         "cgan_class_accuracy": class_accuracy,
         "cgan_min_class_accuracy": per_class.min(),
-        "cgan_fd": scorer.frechet(samples), "dcgan_fd_same_steps": scorer.frechet(dcgan_samples),
+        "cgan_fd": scorer.frechet(samples[::len(samples) // n_score]),
+        "dcgan_fd_same_steps": scorer.frechet(dcgan_samples[:n_score]),
+        "fd_real_yardstick": real.mean, "fd_real_yardstick_std": real.std, "fd_sample_size": real.n,
         "cycle_psnr_db": translation["cycle"][0], "identity_psnr_db": metrics.psnr(true_b, x_eval),
         "nocycle_psnr_db": translation["nocycle"][0],
         "cycle_class_kept": translation["cycle"][1], "nocycle_class_kept": translation["nocycle"][1],

@@ -5,7 +5,8 @@ Samples 10,000 digits (fast mode 500) from each model the course trains — less
 latent diffusion and the pixel diffusion of lesson 08 (shipped weights, DDIM 25 steps) — writes
 each set to `build/samples/<model>.npy` (the conditional model's labels to
 `build/samples/cgan_labels.npy`) and scores it: Fréchet distance to the 10,000 test digits in
-the lesson-01 CNN's features, smallest and largest class share, share classified with
+the lesson-01 CNN's features (beside the yardstick: as many real training digits, five random
+draws), smallest and largest class share, share classified with
 confidence ≥ 0.9, the mean distance from 1,000 samples to their nearest training image (next
 to the test digits' own), training seconds (as recorded by the run's checkpoint; NaN when the
 checkpoint predates the record) and sampling seconds per 1,000 images.
@@ -78,8 +79,12 @@ def main():
     scorer = ImageScorer(recipes.reference_classifier(verbose=2), x_test, train_images=x_train)
     _, test_distance = metrics.nearest_images(x_test[:NEIGHBOUR_SAMPLES], x_train)
     n = config.by_mode(10_000, 500)
+    real = scorer.yardstick(n)
     folder = config.build_dir("samples")
-    figures, rows = {"samples": n, "test_nearest_train_distance": float(test_distance.mean())}, []
+    figures = {"fd_sample_size": n, "fd_real_yardstick": real.mean,
+               "fd_real_yardstick_std": real.std,
+               "test_nearest_train_distance": float(test_distance.mean())}
+    rows = []
     for name, (sample, train_seconds) in samplers(x_train).items():
         start = time.perf_counter()
         images, labels = sample(n)
@@ -89,20 +94,20 @@ def main():
         if labels is not None:
             np.save(folder / f"{name}_labels.npy", labels)
         row = scorer.score(images, n_nearest=NEIGHBOUR_SAMPLES)
-        del row["class_shares"]
+        del row["class_shares"], row["n"]
         row.update(train_seconds=float(train_seconds), sample_seconds_per_1000=elapsed / n * 1000)
         figures.update({f"{name}_{key}": value for key, value in row.items()})
         rows.append((name, row))
-    print(table(rows, figures["test_nearest_train_distance"], n))
+    print(table(rows, figures["test_nearest_train_distance"], real))
     print(report.write_benchmark("generators", figures))
 
 
-def table(rows, test_distance, n) -> str:
-    """The closing table as text."""
+def table(rows, test_distance, real) -> str:
+    """The closing table as text; `real` is the Fréchet yardstick at the table's sample size."""
     head = (f"{'model':<18}{'Fréchet':>9}{'class share':>14}{'confident':>11}{'nearest':>9}"
             f"{'train s':>9}{'s/1000':>8}")
-    lines = [f"{n} samples per model; nearest training image: test digits {test_distance:.2f}",
-             head]
+    lines = [f"{real.n} samples per model; Fréchet distance of as many real training digits "
+             f"{real}; nearest training image: test digits {test_distance:.2f}", head]
     for name, r in rows:
         lines.append(f"{name:<18}{r['fd']:>9.1f}{r['min_class_share']:>7.3f}-"
                      f"{r['max_class_share']:.3f}{r['confident_share']:>11.3f}"

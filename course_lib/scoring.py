@@ -6,7 +6,9 @@ measures it here, the same way: in lesson 01's CNN, against one set of real refe
   its yardstick: what real training digits, as many as the samples, score against the same
   reference (the distance is biased upward at small sample sizes);
 - the share of each class the CNN predicts, its smallest and largest share;
-- the share the CNN classifies with confidence ≥ 0.9;
+- the share the CNN classifies with confidence ≥ 0.9, and, given a digit judge
+  (`recipes.digit_judge()`), the share it accepts as digits: confident *and* as likely under
+  lesson 01's Gaussian model as real digits (noise and blank images fail the second test);
 - optionally, the mean pixel distance from samples to their nearest training image (a
   generator that copies its training set scores far below real unseen digits).
 """
@@ -24,10 +26,11 @@ BATCH_SIZE = 1000
 class ImageScorer:
     """Built once from a classifier (softmax over 10 digits, e.g.
     `recipes.reference_classifier()`) and the real reference digits; scores any set of images
-    in [0, 1] against them."""
+    in [0, 1] against them. `train_images` serve the yardstick and the nearest-image distance,
+    `judge` (e.g. `recipes.digit_judge()`) the share of images that count as digits."""
 
-    def __init__(self, classifier, reference, train_images=None):
-        self.classifier = classifier
+    def __init__(self, classifier, reference, train_images=None, judge=None):
+        self.classifier, self.judge = classifier, judge
         self.embedder = feature_model(classifier)
         self.reference = check_images(reference, "reference")
         self.reference_features = self.features(self.reference)
@@ -65,12 +68,14 @@ class ImageScorer:
         """`n` (the number of images), `fd`, `class_shares` (an array of 10), `min_class_share`,
         `max_class_share` and `confident_share` of `images`; with `n_nearest`, also
         `nearest_train_distance`: the mean distance from the first `n_nearest` images to their
-        nearest training image."""
+        nearest training image; with a judge, also `digit_share`: the share it accepts."""
         probs = self.probabilities(images)
         shares = metrics.class_histogram(probs)
         result = {"n": len(probs), "fd": self.frechet(images), "class_shares": shares,
                   "min_class_share": float(shares.min()), "max_class_share": float(shares.max()),
                   "confident_share": float(np.mean(probs.max(axis=1) >= CONFIDENCE))}
+        if self.judge is not None:
+            result["digit_share"] = self.judge.completeness(images)
         if n_nearest is not None:
             result["nearest_train_distance"] = self.nearest_train_distance(images, n_nearest)
         return result

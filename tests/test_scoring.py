@@ -54,6 +54,19 @@ def test_the_yardstick_draws_real_training_digits_as_many_as_asked(classifier):
         pytest.approx(0.0, abs=1e-6)
 
 
+class EveryOtherJudge:
+    """A stand-in digit judge: accepts the images at even positions."""
+
+    def completeness(self, images):
+        return float(np.mean(np.arange(len(images)) % 2 == 0))
+
+
+def test_a_judge_adds_the_share_it_accepts_as_digits(classifier):
+    scorer = ImageScorer(classifier, images(20), judge=EveryOtherJudge())
+    assert scorer.score(images(9, seed=5))["digit_share"] == pytest.approx(5 / 9)
+    assert "digit_share" not in ImageScorer(classifier, images(20)).score(images(9, seed=5))
+
+
 def test_requested_class_shares_count_only_the_requested_class(classifier):
     scorer = ImageScorer(classifier, images(20))
     generated = images(20, seed=4)
