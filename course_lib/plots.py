@@ -121,6 +121,64 @@ def bottleneck_sweep(ks, ae_mse, pca_mse, ratios, ax=None):
     return ax
 
 
+def broken_histograms(groups: dict, bin_width: float, gap: float = None, xlabel: str = "value",
+                      ylabel: str = "count per bin", figsize=(10, 3.5)):
+    """Histograms of value groups (label → 1-D values) that lie far apart on one number line,
+    on an x-axis broken wherever the pooled values leave an empty stretch wider than `gap`
+    (default 20 bins). All panels share one y-axis and bins of one width, and each panel is
+    as wide as the range it shows, so heights and widths compare across the breaks.
+    Returns the figure."""
+    if not isinstance(groups, dict) or not groups:
+        raise ValueError(f"groups must be a non-empty dict of label → values, got {groups!r:.80}")
+    if not (np.isfinite(bin_width) and bin_width > 0):
+        raise ValueError(f"bin_width must be a finite number > 0, got {bin_width!r}")
+    gap = 20 * bin_width if gap is None else gap
+    if not (np.isfinite(gap) and gap > 0):
+        raise ValueError(f"gap must be a finite number > 0, got {gap!r}")
+    values = {label: np.asarray(v, dtype=float).ravel() for label, v in groups.items()}
+    for label, v in values.items():
+        if v.size == 0 or not np.all(np.isfinite(v)):
+            raise ValueError(f"group {label!r} must hold at least one value, all finite")
+    pooled = np.sort(np.concatenate(list(values.values())))
+    cuts = np.flatnonzero(np.diff(pooled) > gap)
+    origin = np.floor(pooled[0] / bin_width) * bin_width
+    panels = []  # the bin edges of each panel, one grid of bins across all of them
+    for lo, hi in zip(pooled[np.r_[0, cuts + 1]], pooled[np.r_[cuts, len(pooled) - 1]]):
+        first, last = np.floor((lo - origin) / bin_width), np.ceil((hi - origin) / bin_width)
+        panels.append(origin + bin_width * np.arange(first - 1, last + 2))
+    fig, axes = plt.subplots(1, len(panels), sharey=True, figsize=figsize, squeeze=False,
+                             gridspec_kw=dict(width_ratios=[np.ptp(e) for e in panels],
+                                              wspace=0.06))
+    axes = axes[0]
+    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    prune = "both" if len(panels) > 1 else None  # no tick labels colliding at a break
+    for i, (ax, edges) in enumerate(zip(axes, panels)):
+        for j, (label, v) in enumerate(values.items()):
+            ax.hist(v, bins=edges, alpha=0.55, color=colors[j % len(colors)], label=label)
+        ax.xaxis.set_major_locator(plt.MaxNLocator(4, prune=prune))
+        ax.set_xlim(edges[0], edges[-1])
+        _mark_break(ax, left=i > 0, right=i < len(panels) - 1)
+    axes[0].set_ylabel(ylabel)
+    fig.subplots_adjust(bottom=0.2)  # room for the shared x label under the tick labels
+    fig.supxlabel(xlabel + (" (axis broken where no values lie)" if len(panels) > 1 else ""),
+                  fontsize=10)
+    axes[0].legend(loc="best")
+    return fig
+
+
+def _mark_break(ax, left: bool, right: bool):
+    """Hide the spines where an x-axis is broken and draw the usual diagonal ticks there."""
+    marks = dict(transform=ax.transAxes, color="k", clip_on=False, lw=1)
+    for side, shown in (("left", left), ("right", right)):
+        if shown:
+            ax.spines[side].set_visible(False)
+            x = 0.0 if side == "left" else 1.0
+            for y in (0.0, 1.0):
+                ax.plot([x - 0.01, x + 0.01], [y - 0.02, y + 0.02], **marks)
+    if left:
+        ax.tick_params(axis="y", which="both", left=False)
+
+
 def save_grid_png(images, path, ncols: int = 8, scale: int = 2) -> Path:
     """Write images in [0, 1] of shape (n, 28, 28, 1) as one grayscale PNG grid."""
     from PIL import Image

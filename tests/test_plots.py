@@ -56,3 +56,35 @@ def test_compare_curves_and_bottleneck_sweep():
     ax = plots.bottleneck_sweep(ks, [0.04, 0.01, 0.003], [0.05, 0.03, 0.017], [98, 24.5, 6.125])
     assert len(ax.figure.axes) == 1 and len(ax.get_lines()) == 2
     assert [t.get_text() for t in ax.texts] == ["98×", "24.5×", "6.12×"]
+
+
+def test_broken_histograms_one_panel_per_cluster_with_shared_bins():
+    rng = np.random.default_rng(0)
+    groups = {"near": rng.normal(0, 10, 500), "far": rng.normal(-5000, 10, 300),
+              "farther": rng.normal(-20000, 10, 200)}
+    fig = plots.broken_histograms(groups, bin_width=5.0, ylabel="per bin")
+    assert len(fig.axes) == 3 and fig.axes[0].get_ylabel() == "per bin"
+    bars = [patch for ax in fig.axes for patch in ax.patches]
+    assert {round(bar.get_width(), 9) for bar in bars} == {5.0}
+    assert sum(bar.get_height() for bar in bars) == 1000  # every value counted once
+    assert all(ax.get_shared_y_axes().joined(fig.axes[0], ax) for ax in fig.axes)
+    widths = [ax.get_position().width for ax in fig.axes]
+    spans = [np.ptp(ax.get_xlim()) for ax in fig.axes]
+    assert np.allclose(np.array(widths) / spans, widths[0] / spans[0], rtol=0.02)
+
+
+def test_broken_histograms_keeps_one_axis_without_gaps():
+    fig = plots.broken_histograms({"a": np.arange(100.0)}, bin_width=1.0)
+    assert len(fig.axes) == 1
+
+
+@pytest.mark.parametrize("groups, bin_width, match", [
+    ({}, 1.0, "non-empty dict"),
+    ([1.0, 2.0], 1.0, "non-empty dict"),
+    ({"a": [1.0]}, 0.0, "bin_width"),
+    ({"a": []}, 1.0, "at least one value"),
+    ({"a": [1.0, np.nan]}, 1.0, "all finite"),
+])
+def test_broken_histograms_rejects_bad_input(groups, bin_width, match):
+    with pytest.raises(ValueError, match=match):
+        plots.broken_histograms(groups, bin_width=bin_width)
