@@ -1,4 +1,4 @@
-"""Checks for the exercises of lesson 04 (the gaps in a plain autoencoder's latent space)."""
+"""Checks for the exercises of lesson 04 (why sampling a plain autoencoder is unreliable)."""
 
 import math
 
