@@ -1,5 +1,6 @@
 """Lessons 02-04 benchmark: autoencoder against PCA across bottleneck sizes, denoising PSNR,
-anomaly detection, inpainting, and the completeness/continuity of a 2-D latent space.
+anomaly detection, inpainting, the completeness/continuity of a 2-D latent space, and the
+completeness measure itself (`recipes.digit_judge`) on real digits and on images that are not.
 
 It trains (or reloads) exactly the models of notebooks 02-04 through their recipes in
 `course_lib.recipes`, so whichever of the two runs first does the training:
@@ -78,10 +79,21 @@ def inpainting(plan, x_train, x_test, figures):
 
 
 def latent_gaps(ae2d, x_test, figures):
-    """Lesson 04: completeness and continuity of the 2-D autoencoder's decoded grid."""
+    """Lesson 04: completeness and continuity of the 2-D autoencoder's decoded grid, and the
+    digit judge's completeness on real test digits, their 2-D reconstructions, uniform noise,
+    inverted digits, the mean test image and a blank image."""
+    judge = recipes.digit_judge(verbose=0)
     grid, _ = latent.decode_latent_grid(ae2d.encode(x_test), ae2d.decode)
-    figures["ae_completeness"], figures["ae_continuity"] = metrics.grid_scores(
-        grid, recipes.reference_classifier(verbose=0))
+    figures["ae_completeness"], figures["ae_continuity"] = metrics.grid_scores(grid, judge)
+    outliers = data.make_outliers(x_test, seed=1)
+    references = {"real": x_test, "reconstructions": ae2d.predict(x_test, batch_size=512, verbose=0),
+                  "noise": outliers["noise"], "inverted": outliers["inverted"],
+                  "mean_image": x_test.mean(0, keepdims=True),
+                  "blank": np.zeros_like(x_test[:1])}
+    for name, images in references.items():
+        figures[f"completeness_{name}"] = judge.completeness(images)
+    print("digit judge completeness: " + ", ".join(
+        f"{name} {figures[f'completeness_{name}']:.3f}" for name in references), flush=True)
 
 
 def timed(figures, name, fn, *args):
