@@ -6,9 +6,9 @@ latent diffusion and the pixel diffusion of lesson 08 (shipped weights, DDIM 25 
 each set to `build/samples/<model>.npy` (the conditional model's labels to
 `build/samples/cgan_labels.npy`) and scores it: Fréchet distance to the 10,000 test digits in
 the lesson-01 CNN's features (beside the yardstick: as many real training digits, five random
-draws), smallest and largest class share, share classified with
-confidence ≥ 0.9, the mean distance from 1,000 samples to their nearest training image (next
-to the test digits' own), training seconds (as recorded by the run's checkpoint; NaN when the
+draws), smallest and largest class share, share classified with confidence ≥ 0.9, share the
+digit judge accepts (`recipes.digit_judge`; beside the test digits' own), the mean distance
+from 1,000 samples to their nearest training image (next to the test digits' own), training seconds (as recorded by the run's checkpoint; NaN when the
 checkpoint predates the record) and sampling seconds per 1,000 images.
 
 The models are the lessons' own, scored by `scoring.ImageScorer`: run lesson 07 (or
@@ -76,14 +76,16 @@ def main():
     # and the latent diffusion are the lessons' own runs and reload whoever trained them first.
     (x_train, _), (x_test, _) = data.load_mnist(n_train=recipes.autoencoder_plan()["n_train"],
                                                 n_test=config.by_mode(None, 1000))
-    scorer = ImageScorer(recipes.reference_classifier(verbose=2), x_test, train_images=x_train)
+    scorer = ImageScorer(recipes.reference_classifier(verbose=2), x_test, train_images=x_train,
+                         judge=recipes.digit_judge(verbose=2))
     _, test_distance = metrics.nearest_images(x_test[:NEIGHBOUR_SAMPLES], x_train)
     n = config.by_mode(10_000, 500)
     real = scorer.yardstick(n)
     folder = config.build_dir("samples")
     figures = {"fd_sample_size": n, "fd_real_yardstick": real.mean,
                "fd_real_yardstick_std": real.std,
-               "test_nearest_train_distance": float(test_distance.mean())}
+               "test_nearest_train_distance": float(test_distance.mean()),
+               "real_digit_share": scorer.judge.completeness(x_test[:n])}
     rows = []
     for name, (sample, train_seconds) in samplers(x_train).items():
         start = time.perf_counter()
@@ -98,19 +100,20 @@ def main():
         row.update(train_seconds=float(train_seconds), sample_seconds_per_1000=elapsed / n * 1000)
         figures.update({f"{name}_{key}": value for key, value in row.items()})
         rows.append((name, row))
-    print(table(rows, figures["test_nearest_train_distance"], real))
+    print(table(rows, figures["test_nearest_train_distance"], real, figures["real_digit_share"]))
     print(report.write_benchmark("generators", figures))
 
 
-def table(rows, test_distance, real) -> str:
+def table(rows, test_distance, real, real_digit_share) -> str:
     """The closing table as text; `real` is the Fréchet yardstick at the table's sample size."""
-    head = (f"{'model':<18}{'Fréchet':>9}{'class share':>14}{'confident':>11}{'nearest':>9}"
+    head = (f"{'model':<18}{'Fréchet':>9}{'class share':>14}{'confident':>11}{'digits':>8}{'nearest':>9}"
             f"{'train s':>9}{'s/1000':>8}")
-    lines = [f"{real.n} samples per model; Fréchet distance of as many real training digits "
-             f"{real}; nearest training image: test digits {test_distance:.2f}", head]
+    lines = [f"{real.n} samples per model; real digits: Fréchet distance {real} (training "
+             f"digits), judged digits {real_digit_share:.3f} and nearest training image "
+             f"{test_distance:.2f} (test digits)", head]
     for name, r in rows:
         lines.append(f"{name:<18}{r['fd']:>9.1f}{r['min_class_share']:>7.3f}-"
-                     f"{r['max_class_share']:.3f}{r['confident_share']:>11.3f}"
+                     f"{r['max_class_share']:.3f}{r['confident_share']:>11.3f}{r['digit_share']:>8.3f}"
                      f"{r['nearest_train_distance']:>9.2f}{r['train_seconds']:>9.0f}"
                      f"{r['sample_seconds_per_1000']:>8.2f}")
     return "\n".join(lines)
