@@ -4,10 +4,10 @@ completeness measure itself (`recipes.digit_judge`) on real digits and on images
 
 It trains (or reloads) exactly the models of notebooks 02-04 through their recipes in
 `course_lib.recipes`, so whichever of the two runs first does the training:
-`reloaded_runs` counts the models this run found finished, and the `*_seconds` figures are only
-training times when it is 0. `train_seconds` is the wall time of training and scoring the
-lesson-02/03 models; `total_seconds` adds data loading and lesson 04 (including training the
-lesson-01 CNN when it is not saved yet).
+`reloaded_runs` counts the models this run found finished. The `*_seconds` figures of the
+sweep, the denoiser, the anomaly detector and the inpainter, and their sum `train_seconds`, are
+training times as the runs' checkpoints recorded them, whoever trained them; `total_seconds` is
+the wall time of this run (loading or training, and scoring).
 
 Usage: python benchmarks/autoencoders.py   (COURSE_FAST=1 for a smoke run)
 """
@@ -19,7 +19,7 @@ import numpy as np
 
 from course_lib import baselines, config, data, latent, metrics, recipes, report
 from course_lib.models.autoencoder import corrupt
-from course_lib.training import is_finished
+from course_lib.training import is_finished, trained_seconds
 
 
 def count_reload(name, figures):
@@ -96,12 +96,18 @@ def latent_gaps(ae2d, x_test, figures):
         f"{name} {figures[f'completeness_{name}']:.3f}" for name in references), flush=True)
 
 
-def timed(figures, name, fn, *args):
-    """Run one step, recording its wall time as `<name>_seconds`."""
-    began = time.perf_counter()
-    result = fn(*args)
-    figures[f"{name}_seconds"] = time.perf_counter() - began
-    return result
+def step_runs(plan) -> dict:
+    """Each trained step of the benchmark → the names of its runs."""
+    return {"sweep": [recipes.sweep_run(k) for k in plan["ks"]],
+            "dae": [recipes.denoiser_run(plan)], "anomaly": [recipes.anomaly_run(plan)],
+            "inpainting": [recipes.inpainter_run(plan)]}
+
+
+def record_training_seconds(plan, figures):
+    """`<step>_seconds` and `train_seconds`: training time as the runs' checkpoints recorded it."""
+    for step, runs in step_runs(plan).items():
+        figures[f"{step}_seconds"] = sum(trained_seconds(config.checkpoint_dir(run)) for run in runs)
+    figures["train_seconds"] = sum(figures[f"{step}_seconds"] for step in step_runs(plan))
 
 
 def main():
@@ -109,12 +115,11 @@ def main():
     plan = recipes.autoencoder_plan()
     (x_train, y_train), (x_test, y_test) = data.load_mnist(plan["n_train"], plan["n_test"])
     figures = {"reloaded_runs": 0, **{f"ae_epochs_k{k}": n for k, n in plan["sweep_epochs"].items()}}
-    models = timed(figures, "sweep", sweep, plan, x_train, x_test, figures)
-    timed(figures, "dae", denoising, plan, x_train, x_test, figures)
-    timed(figures, "anomaly", anomaly, plan, x_train, y_train, x_test, y_test, figures)
-    timed(figures, "inpainting", inpainting, plan, x_train, x_test, figures)
-    figures["train_seconds"] = sum(figures[f"{step}_seconds"]
-                                   for step in ("sweep", "dae", "anomaly", "inpainting"))
+    models = sweep(plan, x_train, x_test, figures)
+    denoising(plan, x_train, x_test, figures)
+    anomaly(plan, x_train, y_train, x_test, y_test, figures)
+    inpainting(plan, x_train, x_test, figures)
+    record_training_seconds(plan, figures)
     latent_gaps(models[2], x_test, figures)
     figures["total_seconds"] = time.perf_counter() - start
     report.write_benchmark("autoencoders", figures)
