@@ -6,6 +6,8 @@ import keras
 
 from .. import saving
 from ..config import by_mode, checkpoint_dir, model_path, seed_everything
+from ..data import load_mnist
+from ..models.classifiers import GaussianClassifier, build_cnn_classifier
 from ..realism import DigitJudge, likelihood_floor
 from ..training import cosine_adam, fit_optionally_resumable
 from ..validation import check_images, check_labels, check_positive_int
@@ -30,8 +32,6 @@ def train_cnn_classifier(x, y, epochs: int, batch_size: int = 128, seed: int = 0
     weights for the last epochs. With `workdir` the run goes through `fit_resumable`
     (checkpointed every epoch, resumed or reloaded when called again).
     """
-    from ..models.classifiers import build_cnn_classifier
-
     x = check_images(x, "x")
     y = check_labels(y, name="y")
     if len(x) != len(y):
@@ -48,8 +48,6 @@ def train_cnn_classifier(x, y, epochs: int, batch_size: int = 128, seed: int = 0
 
 def _reference_training_digits():
     """`(x, y)`: the training digits the reference classifier is trained on."""
-    from ..data import load_mnist
-
     return load_mnist(n_train=by_mode(None, 6000))[0]
 
 
@@ -74,8 +72,6 @@ def digit_judge(verbose="auto") -> DigitJudge:
     minus a held-out calibration set) as all but `floor_percentile` % of that calibration set.
     Build it once per session: it loads the CNN (training it when absent, like
     `reference_classifier`) and fits the Gaussian, a few seconds on 50,000 digits."""
-    from ..models.classifiers import GaussianClassifier
-
     classifier = reference_classifier(verbose=verbose)
     x, y = _reference_training_digits()
     n_cal = round(DIGIT_JUDGE["calibration_fraction"] * len(x))
