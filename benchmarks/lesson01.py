@@ -4,9 +4,10 @@ classifiers on MNIST, and how well each tells real test digits from outliers (AU
 The CNN is trained here (plain `fit`, timed) and not saved: the one CNN the later lessons and
 benchmarks score images with is lesson 01's `recipes.reference_classifier()`.
 
-Logistic regression is tuned as in the lesson: C with the best accuracy on the Gaussians'
-validation split (20 % of each class), fitted on at most 10,000 of the other training images,
-then refitted on all of them until lbfgs converges.
+Logistic regression is tuned as in the lesson, by `baselines.tuned_logistic_regression`: C with
+the best accuracy on the Gaussians' validation split (20 % of each class), fitted on at most
+10,000 of the other training images, then refitted on all of them (`logreg_iterations` below
+MAX_ITER means lbfgs converged).
 
 Usage: python benchmarks/lesson01.py   (COURSE_FAST=1 for a smoke run on a subset)
 """
@@ -14,10 +15,7 @@ Usage: python benchmarks/lesson01.py   (COURSE_FAST=1 for a smoke run on a subse
 import time
 
 import course_lib  # noqa: F401  (quiets TensorFlow before it loads)
-import numpy as np
-from sklearn.linear_model import LogisticRegression
-
-from course_lib import config, data, metrics, report
+from course_lib import baselines, config, data, metrics, report
 from course_lib.models.classifiers import GaussianClassifier
 from course_lib.recipes import train_cnn_classifier
 
@@ -28,28 +26,6 @@ GAUSSIANS = {
 }
 C_GRID = (0.01, 0.03, 0.1, 0.3, 1.0)
 MAX_ITER = 1000
-
-
-def validation_split(labels, fraction=0.2, seed=0):
-    """GaussianClassifier's split: `fraction` of each class held out, same generator and seed."""
-    rng = np.random.default_rng(seed)
-    train, val = [], []
-    for c in range(10):
-        idx = rng.permutation(np.flatnonzero(labels == c))
-        n_val = int(np.clip(round(fraction * len(idx)), 1, len(idx) - 2))
-        val.append(idx[:n_val])
-        train.append(idx[n_val:])
-    return np.concatenate(train), np.concatenate(val)
-
-
-def tuned_logreg(flat, labels, n_search):
-    """Logistic regression with C chosen on the validation split, refitted on all the data."""
-    train, val = validation_split(labels)
-    search = np.random.default_rng(0).choice(train, min(n_search, len(train)), replace=False)
-    scores = {c: LogisticRegression(C=c, max_iter=MAX_ITER).fit(flat[search], labels[search])
-                                                          .score(flat[val], labels[val])
-              for c in C_GRID}
-    return LogisticRegression(C=max(scores, key=scores.get), max_iter=MAX_ITER).fit(flat, labels)
 
 
 def timed(fn):
@@ -78,8 +54,8 @@ def main():
     best = max(("gaussian_full_pixels", "gaussian_pca40"), key=lambda k: figures[f"{k}_test_accuracy"])
     figures["gaussian_full_test_accuracy"] = figures[f"{best}_test_accuracy"]
 
-    logreg, seconds["logreg"] = timed(
-        lambda: tuned_logreg(flat, y, n_search=config.by_mode(10_000, 2000)))
+    (logreg, _, _), seconds["logreg"] = timed(lambda: baselines.tuned_logistic_regression(
+        flat, y, C_GRID, n_search=config.by_mode(10_000, 2000), max_iter=MAX_ITER))
     figures["logreg_test_accuracy"] = logreg.score(flat_test, y_test)
     figures["logreg_C"] = logreg.C
     figures["logreg_iterations"] = int(logreg.n_iter_.max())

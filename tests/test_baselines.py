@@ -1,9 +1,12 @@
-"""The classical baselines: PCA against a direct SVD, filters against the noise they remove."""
+"""The classical baselines: PCA against a direct SVD, filters against the noise they remove,
+logistic regression tuned on GaussianClassifier's validation split."""
 
 import numpy as np
 import pytest
+from sklearn.linear_model import LogisticRegression
 
 from course_lib import baselines, metrics
+from course_lib.models.classifiers import GaussianClassifier, stratified_split
 
 
 def images(n=6, seed=0):
@@ -46,9 +49,56 @@ def test_classical_denoise_helps_and_best_setting_is_reported():
     assert score > metrics.psnr(clean, noisy) + 3
 
 
+
+def blobs(n_per_class=60, seed=0):
+    """Three overlapping Gaussian classes in 20 dimensions, so C matters."""
+    rng = np.random.default_rng(seed)
+    centers = rng.normal(size=(3, 20))
+    labels = np.repeat(np.arange(3), n_per_class)
+    return centers[labels] + 1.5 * rng.normal(size=(len(labels), 20)), labels
+
+
+def test_tuned_logistic_regression_picks_the_best_c_on_the_gaussians_split():
+    flat, labels = blobs()
+    grid = (1e-3, 0.1, 10.0)
+    model, scores, unconverged = baselines.tuned_logistic_regression(flat, labels, grid,
+                                                                     n_search=1000, max_iter=500)
+    assert list(scores) == list(grid) and len(set(scores.values())) > 1
+    assert model.C == max(scores, key=scores.get)
+    assert unconverged == 0 and model.n_iter_.max() < 500
+    np.testing.assert_array_equal(model.coef_, LogisticRegression(C=model.C, max_iter=500)
+                                  .fit(flat, labels).coef_)  # refitted on all the data
+    # n_search covers the whole training part: each score is a fit on it, judged on the
+    # validation part that GaussianClassifier's defaults give
+    defaults = GaussianClassifier()
+    train, val = stratified_split(labels, 3, defaults.validation_fraction, defaults.seed)
+    assert scores[0.1] == LogisticRegression(C=0.1, max_iter=500).fit(
+        flat[train], labels[train]).score(flat[val], labels[val])
+
+
+def test_tuned_logistic_regression_counts_fits_stopped_unconverged():
+    flat, labels = blobs()
+    _, _, unconverged = baselines.tuned_logistic_regression(flat, labels, (0.1, 1.0),
+                                                            n_search=50, max_iter=1)
+    assert unconverged == 3  # two searches and the refit
+
+
+@pytest.mark.parametrize("flat, labels, message", [
+    (np.zeros((9, 2, 2)), np.repeat(np.arange(3), 3), r"flat: got shape \(9, 2, 2\)"),
+    (np.zeros((9, 4)), np.repeat(np.arange(3), 4), "9 examples but labels has 12"),
+    (np.zeros((9, 4)), [0, 0, 0, 1, 1, 1, 2, 2, -1], "class indices"),
+    (np.zeros((8, 4)), [0, 0, 0, 1, 1, 1, 2, 2], r"classes \[2\] have fewer than 3"),
+])
+def test_tuned_logistic_regression_rejects_bad_data(flat, labels, message):
+    with pytest.raises(ValueError, match=message):
+        baselines.tuned_logistic_regression(flat, labels, (0.1,), n_search=10, max_iter=10)
+
 @pytest.mark.parametrize("call, message", [
     (lambda: baselines.pca_reconstruct(images(5), images(2), 0), "k must be"),
     (lambda: baselines.classical_denoise(images(1), "bilateral", 3), "method"),
+    (lambda: baselines.tuned_logistic_regression(*blobs(), (), 10, 10), "c_grid"),
+    (lambda: baselines.tuned_logistic_regression(*blobs(), (0.1, -1.0), 10, 10), "c_grid"),
+    (lambda: baselines.tuned_logistic_regression(*blobs(), (0.1,), 0, 10), "n_search must be"),
 ])
 def test_clear_errors(call, message):
     with pytest.raises(ValueError, match=message):

@@ -38,6 +38,32 @@ DEFAULT_GRIDS = {
 }
 
 
+def stratified_split(labels, n_classes: int, fraction: float, seed: int):
+    """Indices `(train, val)` that hold out `fraction` of each class for validation.
+
+    Class by class (0 first), the class's indices are permuted by one
+    `np.random.default_rng(seed)`; the first round(fraction · n) of them, at least 1 and at
+    most n - MIN_PER_CLASS, go to validation and the rest to training."""
+    n_classes = check_positive_int(n_classes, "n_classes")
+    labels = check_labels(labels, n_classes, "labels")
+    if not 0 < fraction < 1:
+        raise ValueError(f"fraction must lie in (0, 1), got {fraction!r}")
+    counts = np.bincount(labels, minlength=n_classes)
+    if counts.min() <= MIN_PER_CLASS:
+        short = [int(c) for c in np.flatnonzero(counts <= MIN_PER_CLASS)]
+        raise ValueError(f"labels: classes {short} have fewer than {MIN_PER_CLASS + 1} examples "
+                         f"(counts {counts[short].tolist()}); each class needs "
+                         f"{MIN_PER_CLASS} to train on and 1 to validate on")
+    rng = np.random.default_rng(seed)
+    train, val = [], []
+    for c in range(n_classes):
+        idx = rng.permutation(np.flatnonzero(labels == c))
+        n_val = int(np.clip(round(fraction * len(idx)), 1, len(idx) - MIN_PER_CLASS))
+        val.append(idx[:n_val])
+        train.append(idx[n_val:])
+    return np.concatenate(train), np.concatenate(val)
+
+
 class GaussianClassifier:
     """A generative classifier: p(y) from the class shares and p(x | y) = N(μ_y, Σ_y).
 
@@ -112,15 +138,7 @@ class GaussianClassifier:
 
     def _split(self, labels):
         """Stratified split: at least one validation and two training examples per class."""
-        rng = np.random.default_rng(self.seed)
-        train, val = [], []
-        for c in range(self.n_classes_):
-            idx = rng.permutation(np.flatnonzero(labels == c))
-            n_val = int(np.clip(round(self.validation_fraction * len(idx)), 1,
-                                len(idx) - MIN_PER_CLASS))
-            val.append(idx[:n_val])
-            train.append(idx[n_val:])
-        return np.concatenate(train), np.concatenate(val)
+        return stratified_split(labels, self.n_classes_, self.validation_fraction, self.seed)
 
     def _fit_statistics(self, flat, labels):
         self.log_priors_ = np.log(np.bincount(labels, minlength=self.n_classes_) / len(labels))

@@ -1,11 +1,13 @@
-"""GaussianClassifier on synthetic data with known answers, and the CNN builder."""
+"""GaussianClassifier and its validation split on synthetic data with known answers, and the
+CNN builder."""
 
 import numpy as np
 import pytest
 from scipy import stats
 from scipy.special import logsumexp
 
-from course_lib.models.classifiers import GaussianClassifier, build_cnn_classifier
+from course_lib.models.classifiers import (MIN_PER_CLASS, GaussianClassifier, build_cnn_classifier,
+                                          stratified_split)
 
 MEANS = np.array([[0.0, 0.0, 0.0], [3.0, -1.0, 2.0]])
 COVS = np.array([[[1.0, 0.5, 0.0], [0.5, 2.0, 0.3], [0.0, 0.3, 0.5]],
@@ -126,6 +128,49 @@ def test_regularization_is_chosen_on_a_validation_split_of_the_training_data():
     refit = GaussianClassifier("full", reg=model.reg_).fit(x, y)
     np.testing.assert_allclose(refit.log_likelihood(x), model.log_likelihood(x))
 
+
+
+def test_stratified_split_holds_out_the_rounded_fraction_of_each_class():
+    labels = np.repeat(np.arange(4), [10, 25, 7, 3])
+    np.random.default_rng(5).shuffle(labels)
+    train, val = stratified_split(labels, 4, 0.2, seed=1)
+    # round(0.2 n) per class, at least 1 and leaving MIN_PER_CLASS to train on
+    assert np.bincount(labels[val], minlength=4).tolist() == [2, 5, 1, 1]
+    assert np.bincount(labels[train], minlength=4).min() >= MIN_PER_CLASS
+    np.testing.assert_array_equal(np.sort(np.concatenate([train, val])), np.arange(len(labels)))
+    _, val_large = stratified_split(labels, 4, 0.9, seed=1)
+    assert np.bincount(labels[val_large], minlength=4).tolist() == [8, 22, 5, 1]
+
+
+def test_stratified_split_draws_one_permutation_per_class_in_class_order():
+    labels = np.tile(np.arange(3), 20)
+    train, val = stratified_split(labels, 3, 0.25, seed=7)
+    rng = np.random.default_rng(7)
+    orders = [rng.permutation(np.flatnonzero(labels == c)) for c in range(3)]
+    np.testing.assert_array_equal(val, np.concatenate([order[:5] for order in orders]))
+    np.testing.assert_array_equal(train, np.concatenate([order[5:] for order in orders]))
+    assert not np.array_equal(stratified_split(labels, 3, 0.25, seed=8)[1], val)
+
+
+def test_gaussian_classifier_chooses_reg_on_the_stratified_split():
+    x, y = two_gaussians((60, 40), seed=4)
+    grid = (1e-3, 0.1, 3.0)
+    model = GaussianClassifier("full", reg_grid=grid, validation_fraction=0.3, seed=2).fit(x, y)
+    train, val = stratified_split(y, 2, 0.3, seed=2)
+    for reg in grid:
+        held_out = GaussianClassifier("full", reg=reg).fit(x[train], y[train]).score(x[val], y[val])
+        assert model.validation_scores_[reg] == pytest.approx(held_out)
+
+
+@pytest.mark.parametrize("labels, n_classes, fraction, message", [
+    ([0, 0, 0, 1, 1, 1], 2, 1.0, r"fraction must lie in \(0, 1\)"),
+    ([0, 0, 0, 1, 1], 2, 0.2, r"classes \[1\] have fewer than 3"),
+    ([0, 0, 0, 1, 1, 1], 3, 0.2, r"classes \[2\] have fewer than 3"),
+    ([0, 0, 0, 1, 1, 4], 2, 0.2, "class indices in"),
+])
+def test_stratified_split_rejects_bad_input(labels, n_classes, fraction, message):
+    with pytest.raises(ValueError, match=message):
+        stratified_split(labels, n_classes, fraction, seed=0)
 
 @pytest.mark.parametrize("x, y, message", [
     (np.zeros(10), np.zeros(10), "expected a batch"),
