@@ -14,7 +14,10 @@ and latent diffusion over lesson 05's VAE against the VAE's own prior draws.
 3. Trains the latent diffusion of lesson 08 on the 16-dimensional VAE of lesson 05 and scores
    as many of its decoded samples against the VAE's prior draws N(0, I) the same way.
 
-Usage: python benchmarks/diffusion.py [--ship]   (COURSE_FAST=1 for a smoke run)
+With `--shipped` it skips step 1 and scores the weights already in `data/weights/` (their
+training figures come from the record beside them; `shipped_weights` is then 1).
+
+Usage: python benchmarks/diffusion.py [--ship | --shipped]   (COURSE_FAST=1 for a smoke run)
 """
 
 import argparse
@@ -28,25 +31,40 @@ from course_lib.scoring import ImageScorer
 SWEEP_STEPS = (10, 25, 50, 100)
 
 
-def pixel_figures(x_train, scorer, ship: bool) -> dict:
-    """Train (or reload) the shipped-weights run, save its EMA weights, score DDIM samples."""
+def trained_pixel_model(x_train, ship: bool):
+    """Train (or reload) the shipped-weights run and save its EMA weights (with `ship`, into
+    `data/weights/` too); the model and its figures of training."""
     run = recipes.shipped_diffusion_run()
     epochs = recipes.diffusion_plan()["shipped_epochs"]
     model = recipes.pixel_diffusion(x_train, epochs, run).model
     seconds = training.trained_seconds(config.checkpoint_dir(run))
     path = config.model_path(f"{recipes.SHIPPED_DIFFUSION}.weights.h5")
     model.ema_network.save_weights(path)
-    n = config.by_mode(2000, 200)  # digits per Fréchet distance, for every model of the file
-    real = scorer.yardstick(n)
     figures = {"train_seconds": seconds, "img_per_s": epochs * len(x_train) / seconds,
-               "epochs": epochs, "fd_sample_size": n, "fd_real_yardstick": real.mean,
-               "fd_real_yardstick_std": real.std}
-    print(f"real training digits, {n} per set: Fréchet distance {real}", flush=True)
+               "epochs": epochs}
     if ship:
         record = {**figures, "machine": config.machine_label(), "run": run,
                   "command": "python benchmarks/diffusion.py --ship"}
         shipped = saving.ship_weights(path, recipes.SHIPPED_DIFFUSION, record)
         print(f"shipped {shipped} with its record")
+    return model, figures
+
+
+def shipped_pixel_model():
+    """The U-Net with the shipped weights, and the training figures of their record."""
+    record = saving.shipped_record(recipes.SHIPPED_DIFFUSION)
+    print(f"scoring the shipped weights ({record['epochs']} epochs, trained on {record['machine']})")
+    return recipes.shipped_diffusion(), {key: record[key] for key in
+                                         ("train_seconds", "img_per_s", "epochs")}
+
+
+def pixel_figures(model, figures: dict, scorer) -> dict:
+    """`figures` with the DDIM sweep of `model` scored beside the real-digit yardstick."""
+    n = config.by_mode(2000, 200)  # digits per Fréchet distance, for every model of the file
+    real = scorer.yardstick(n)
+    figures = {**figures, "fd_sample_size": n, "fd_real_yardstick": real.mean,
+               "fd_real_yardstick_std": real.std}
+    print(f"real training digits, {n} per set: Fréchet distance {real}", flush=True)
     for steps in SWEEP_STEPS:
         start = time.perf_counter()
         images = model.sample(n, steps=steps, seed=1)
@@ -88,13 +106,14 @@ def describe(result: dict) -> str:
             f"class shares {result['min_class_share']:.3f}-{result['max_class_share']:.3f}")
 
 
-def main(ship: bool):
+def main(ship: bool, shipped: bool):
     # The lessons' training digits (in fast mode the subset lessons 05 and 08 use), so the VAE
     # and the latent diffusion are the lessons' own runs and reload whoever trained them first.
     (x_train, _), (x_test, _) = data.load_mnist(n_train=recipes.autoencoder_plan()["n_train"],
                                                 n_test=config.by_mode(None, 1000))
     scorer = ImageScorer(recipes.reference_classifier(verbose=2), x_test, train_images=x_train)
-    figures = pixel_figures(x_train, scorer, ship)
+    model, trained = shipped_pixel_model() if shipped else trained_pixel_model(x_train, ship)
+    figures = pixel_figures(model, {**trained, "shipped_weights": float(shipped)}, scorer)
     figures.update(latent_figures(x_train, scorer, figures["fd_sample_size"]))
     print(report.write_benchmark("diffusion", figures))
 
@@ -103,8 +122,13 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--ship", action="store_true",
                         help="copy the trained weights into data/weights/ (default mode only)")
+    parser.add_argument("--shipped", action="store_true",
+                        help="score the weights shipped in data/weights/ instead of training")
     args = parser.parse_args()
     if args.ship and config.fast_mode():
         parser.error("--ship stores the default-mode weights; unset COURSE_FAST")
+    if args.ship and args.shipped:
+        parser.error("--ship trains weights to ship, --shipped scores those already shipped: "
+                     "choose one")
     config.seed_everything(0)
-    main(args.ship)
+    main(args.ship, args.shipped)
