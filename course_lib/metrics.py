@@ -1,6 +1,6 @@
 """Numbers the lessons report: reconstruction error, PSNR, latent-space completeness (the
 share a judge of what counts as a digit accepts, `realism.DigitJudge`) and continuity,
-Fréchet distance, class shares and AUROC. The classical methods they are compared with live in
+Fréchet distance, precision and recall (quality and coverage), class shares and AUROC. The classical methods they are compared with live in
 `baselines`, the points a latent space is probed at in `latent`, and the scoring of generated
 digits, built from these numbers, in `scoring`."""
 
@@ -74,13 +74,9 @@ def continuity(decoded_grid, n_pairs: int = 2000, seed: int = 0) -> float:
 def frechet_distance(features_a, features_b) -> float:
     """Fréchet distance between Gaussians fitted to two feature sets (the formula behind FID):
     ‖μa − μb‖² + Tr(Σa + Σb − 2 (Σa Σb)^½)."""
-    a, b = np.asarray(features_a, np.float64), np.asarray(features_b, np.float64)
-    if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[1]:
-        raise ValueError(f"features: got shapes {a.shape} and {b.shape}; expected (n, d) and (m, d)")
+    a, b = _feature_sets(features_a, features_b)
     if len(a) < 2 or len(b) < 2:
         raise ValueError("features: need at least 2 rows in each set to estimate a covariance")
-    if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
-        raise ValueError("features: contain NaN or infinite values; expected finite numbers")
     mu_a, mu_b = a.mean(0), b.mean(0)
     cov_a, cov_b = np.cov(a, rowvar=False), np.cov(b, rowvar=False)
     covmean = _sqrtm_product(cov_a, cov_b)
@@ -117,6 +113,62 @@ def frechet_yardstick(pool_features, reference_features, n: int, draws: int = 5,
     values = [frechet_distance(pool[rng.choice(len(pool), n, replace=False)], reference_features)
               for _ in range(draws)]
     return Yardstick(n=n, draws=draws, mean=float(np.mean(values)), std=float(np.std(values)))
+
+
+@dataclass(frozen=True)
+class PrecisionRecall:
+    """Kynkäänniemi et al. 2019, "Improved Precision and Recall Metric for Assessing Generative
+    Models": `precision` is the share of generated samples that fall inside the real data's
+    manifold (quality), `recall` the share of real samples inside the generated samples'
+    manifold (coverage: a generator that drops a class loses recall, not precision)."""
+
+    precision: float
+    recall: float
+
+
+def precision_recall(real_features, fake_features, k: int = 3,
+                     batch_size: int = 1000) -> PrecisionRecall:
+    """Each set's manifold is the union of balls around its points, each ball reaching the
+    point's k-th nearest neighbour in its own set (k = 3, as in the paper). Precision: share of
+    `fake_features` rows inside the real manifold; recall: share of `real_features` rows inside
+    the fake one. Compare sets of equal size: the balls shrink as a set grows."""
+    real, fake = _feature_sets(real_features, fake_features)
+    k = check_positive_int(k, "k")
+    if k >= min(len(real), len(fake)):
+        raise ValueError(f"k = {k} needs more than k rows in each set; got {len(real)} real "
+                         f"and {len(fake)} generated")
+    real_radii = _kth_neighbour_distance(real, k, batch_size)
+    fake_radii = _kth_neighbour_distance(fake, k, batch_size)
+    return PrecisionRecall(precision=_share_inside(fake, real, real_radii, batch_size),
+                           recall=_share_inside(real, fake, fake_radii, batch_size))
+
+
+def _feature_sets(a, b):
+    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
+    if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[1]:
+        raise ValueError(f"features: got shapes {a.shape} and {b.shape}; expected (n, d) and (m, d)")
+    if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
+        raise ValueError("features: contain NaN or infinite values; expected finite numbers")
+    return a, b
+
+
+def _squared_distances(a, b):
+    d2 = (a ** 2).sum(1)[:, None] - 2.0 * a @ b.T + (b ** 2).sum(1)[None]
+    return np.maximum(d2, 0.0)
+
+
+def _kth_neighbour_distance(points, k, batch_size):
+    """Each point's squared distance to its k-th nearest other point of the same set."""
+    radii = [np.partition(_squared_distances(points[i:i + batch_size], points), k, axis=1)[:, k]
+             for i in range(0, len(points), batch_size)]  # column 0 is the point itself
+    return np.concatenate(radii)
+
+
+def _share_inside(queries, centres, radii, batch_size):
+    """Share of `queries` within the squared radius of at least one of `centres`."""
+    inside = [np.any(_squared_distances(queries[i:i + batch_size], centres) <= radii[None], axis=1)
+              for i in range(0, len(queries), batch_size)]
+    return float(np.concatenate(inside).mean())
 
 
 def _sqrtm_product(cov_a, cov_b):

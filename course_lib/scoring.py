@@ -5,6 +5,9 @@ measures it here, the same way: in lesson 01's CNN, against one set of real refe
   and of the reference (the formula behind FID, in a digit classifier's features), read beside
   its yardstick: what real training digits, as many as the samples, score against the same
   reference (the distance is biased upward at small sample sizes);
+- precision and recall in the same features (Kynkäänniemi et al. 2019): the share of samples
+  that lie among real digits (quality) and the share of real digits the samples reach
+  (coverage), each against as many reference digits as there are samples;
 - the share of each class the CNN predicts, its smallest and largest share;
 - the share the CNN classifies with confidence ≥ 0.9, and, given a digit judge
   (`recipes.digit_judge()`), the share it accepts as digits: confident *and* as likely under
@@ -64,14 +67,30 @@ class ImageScorer:
         return metrics.frechet_yardstick(self._train_features, self.reference_features, n,
                                          draws=draws, seed=seed)
 
+    def precision_recall(self, images, seed: int = 0) -> metrics.PrecisionRecall:
+        """Precision and recall of `images` (k = 3) against as many reference digits, drawn
+        at random with `seed` (all of them if there are fewer): equal sets, as the metric
+        needs. Real training digits score what a perfect generator would."""
+        return self._coverage(self.features(images), seed)
+
+    def _coverage(self, features, seed: int = 0) -> metrics.PrecisionRecall:
+        n = min(len(features), len(self.reference_features))
+        rows = np.random.default_rng(seed).choice(len(self.reference_features), n, replace=False)
+        return metrics.precision_recall(self.reference_features[rows], features[:n])
+
     def score(self, images, n_nearest: int = None) -> dict:
-        """`n` (the number of images), `fd`, `class_shares` (an array of 10), `min_class_share`,
-        `max_class_share` and `confident_share` of `images`; with `n_nearest`, also
-        `nearest_train_distance`: the mean distance from the first `n_nearest` images to their
-        nearest training image; with a judge, also `digit_share`: the share it accepts."""
+        """`n` (the number of images), `fd`, `precision`, `recall`, `class_shares` (an array
+        of 10), `min_class_share`, `max_class_share` and `confident_share` of `images`; with
+        `n_nearest`, also `nearest_train_distance`: the mean distance from the first `n_nearest`
+        images to their nearest training image; with a judge, also `digit_share`: the share it
+        accepts."""
         probs = self.probabilities(images)
         shares = metrics.class_histogram(probs)
-        result = {"n": len(probs), "fd": self.frechet(images), "class_shares": shares,
+        features = self.features(images)
+        coverage = self._coverage(features)
+        result = {"n": len(probs), "fd": metrics.frechet_distance(features, self.reference_features),
+                  "precision": coverage.precision,
+                  "recall": coverage.recall, "class_shares": shares,
                   "min_class_share": float(shares.min()), "max_class_share": float(shares.max()),
                   "confident_share": float(np.mean(probs.max(axis=1) >= CONFIDENCE))}
         if self.judge is not None:

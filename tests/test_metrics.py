@@ -99,3 +99,34 @@ def test_pairwise_metrics_reject_bad_inputs(fn):
 def test_clear_errors(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def test_precision_recall_separates_quality_from_coverage():
+    rng = np.random.default_rng(0)
+    real = rng.normal(size=(600, 4))
+    same = rng.normal(size=(600, 4))
+    one_corner = real[real[:, 0] > 1.0] + rng.normal(scale=0.01, size=(int((real[:, 0] > 1.0).sum()), 4))
+    far_away = rng.normal(size=(600, 4)) + 20.0
+    both = metrics.precision_recall(real, same)
+    assert both.precision > 0.85 and both.recall > 0.85
+    dropped = metrics.precision_recall(real, one_corner)  # good samples of one region only
+    assert dropped.precision > 0.95 and dropped.recall < 0.35
+    assert metrics.precision_recall(real, far_away) == metrics.PrecisionRecall(0.0, 0.0)
+
+
+def test_precision_recall_counts_a_point_inside_its_neighbours_ball():
+    real = np.array([[0.0], [1.0], [2.0], [3.0]])  # each point's 1st neighbour is 1 away
+    fake = np.array([[0.5], [1.5], [10.0], [11.0]])  # the last two: 1 apart, far from the real
+    result = metrics.precision_recall(real, fake, k=1)
+    assert result.precision == 0.5  # 0.5 and 1.5 lie within 1 of a real point
+    assert result.recall == 0.75  # fake balls of radius 1 around 0.5 and 1.5 cover 0, 1 and 2
+
+
+@pytest.mark.parametrize("real, fake, k, message", [
+    (np.zeros((5, 3)), np.zeros((5, 2)), 3, "expected \\(n, d\\) and \\(m, d\\)"),
+    (np.zeros((3, 2)), np.zeros((9, 2)), 3, "needs more than k rows"),
+    (np.full((9, 2), np.nan), np.zeros((9, 2)), 3, "NaN"),
+])
+def test_precision_recall_refuses_bad_features(real, fake, k, message):
+    with pytest.raises(ValueError, match=message):
+        metrics.precision_recall(real, fake, k=k)

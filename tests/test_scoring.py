@@ -41,6 +41,15 @@ def test_score_is_the_frechet_distance_and_the_classifiers_shares(classifier):
     assert result["nearest_train_distance"] == pytest.approx(distances.mean())
     assert "nearest_train_distance" not in scorer.score(generated)
     assert result["n"] == 30
+    rows = np.random.default_rng(0).choice(40, 30, replace=False)
+    coverage = metrics.precision_recall(scorer.features(reference)[rows], scorer.features(generated))
+    assert (result["precision"], result["recall"]) == (coverage.precision, coverage.recall)
+
+
+def test_precision_and_recall_of_the_reference_itself_are_one(classifier):
+    reference = images(40)
+    assert ImageScorer(classifier, reference).precision_recall(reference) == \
+        metrics.PrecisionRecall(1.0, 1.0)
 
 
 def test_the_yardstick_draws_real_training_digits_as_many_as_asked(classifier):
