@@ -1,5 +1,6 @@
-"""Test-wide settings: quiet TensorFlow, headless matplotlib, a scratch build folder, and the
-environment of worker processes that must run on the CPU."""
+"""Test-wide settings: quiet TensorFlow, headless matplotlib, a scratch build folder, the
+environment of worker processes that must run on the CPU, and a skip on a GPU for the tests in
+this process that only the CPU's bit-identical reruns satisfy."""
 
 import os
 
@@ -32,3 +33,22 @@ def cpu_only_env():
         return {**os.environ, **CPU_ONLY}
 
     return env
+
+
+def visible_gpus() -> list:
+    """The names of the GPUs TensorFlow sees in this process."""
+    import tensorflow as tf
+
+    return [gpu.name for gpu in tf.config.list_physical_devices("GPU")]
+
+
+@pytest.fixture
+def skip_on_gpu():
+    """Skips the test, saying why, when this process sees a GPU: for tests that compare its
+    results with another process's or a resumed training's, bit for bit or to 1e-5, which only the
+    CPU reproduces (docs/reliability.md). TensorFlow has started here, too late to hide the GPU."""
+    gpus = visible_gpus()
+    if gpus:
+        pytest.skip(f"TensorFlow sees {', '.join(gpus)}: this test compares results bit for bit "
+                    f"(or to 1e-5) across processes or a resumed training, which only the CPU "
+                    f"reproduces (docs/reliability.md); it runs on a machine without a GPU")

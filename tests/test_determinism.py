@@ -4,12 +4,16 @@ the autoencoder, the VAE and the GAN; another seed gives other weights (so the c
 GPUs do not give bit-identical reruns (docs/reliability.md), so the trainings run in a worker
 process started with every GPU hidden (`CUDA_VISIBLE_DEVICES=""`, the `cpu_only_env` fixture of
 conftest.py): on a machine with an NVIDIA GPU the check still runs on the CPU, and the worker
-reports what it saw so that the pinning is checked on a CPU-only machine too. This module is the
+reports what it saw so that the pinning is checked on a CPU-only machine too. Tests that compare
+this process's results bit for bit cannot hide a GPU once TensorFlow has started: they skip there,
+saying why (the `skip_on_gpu` fixture of conftest.py, checked here with a mocked device list). This
+module is the
 worker: `python tests/test_determinism.py OUT.npz` trains every kind with the seeds of `RUNS` and
 writes the weights to OUT.npz and the devices to OUT.json."""
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -106,6 +110,34 @@ def test_cpu_only_env_hides_the_gpus_and_keeps_the_rest(cpu_only_env, scratch_bu
     assert env["COURSE_BUILD_DIR"] == str(scratch_build_dir), "read when called, not when defined"
     assert {key: value for key, value in env.items() if key != "CUDA_VISIBLE_DEVICES"} == \
         {key: value for key, value in os.environ.items() if key != "CUDA_VISIBLE_DEVICES"}
+
+
+def test_skip_on_gpu_skips_with_the_reason_when_a_gpu_is_visible(request, monkeypatch):
+    import tensorflow as tf
+
+    gpu = tf.config.PhysicalDevice(name="/physical_device:GPU:0", device_type="GPU")
+    monkeypatch.setattr(tf.config, "list_physical_devices",
+                        lambda kind=None: [gpu] if kind in (None, "GPU") else [])
+    with pytest.raises(pytest.skip.Exception,
+                       match=r"sees /physical_device:GPU:0: .*bit for bit.*docs/reliability\.md"):
+        request.getfixturevalue("skip_on_gpu")
+
+
+def test_skip_on_gpu_lets_the_test_run_without_a_gpu(request, monkeypatch):
+    import tensorflow as tf
+
+    monkeypatch.setattr(tf.config, "list_physical_devices", lambda kind=None: [])
+    request.getfixturevalue("skip_on_gpu")
+
+
+def test_the_cross_process_comparisons_skip_on_a_gpu():
+    """The tests that compare a model's outputs with a fresh process's, bit for bit."""
+    found = []
+    for path in (ROOT / "tests").rglob("test_*.py"):
+        for decorator, name in re.findall(r"(.*)\ndef (test_\w*fresh_process\w*)\(", path.read_text()):
+            found.append(name)
+            assert decorator == '@pytest.mark.usefixtures("skip_on_gpu")', f"{path.name}::{name}"
+    assert len(found) >= 5
 
 
 if __name__ == "__main__":

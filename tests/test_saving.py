@@ -60,6 +60,7 @@ def trained_models() -> dict:
     return models
 
 
+@pytest.mark.usefixtures("skip_on_gpu")
 def test_every_course_model_reloads_in_a_fresh_process(tmp_path):
     models = trained_models()
     for name, model in models.items():

@@ -46,6 +46,7 @@ def test_training_time_is_summed_over_sessions_and_kept_on_reload(tmp_path):
     assert trained_seconds(tmp_path) == second
 
 
+@pytest.mark.usefixtures("skip_on_gpu")
 def test_resumed_run_matches_an_uninterrupted_one(tmp_path):
     x = tiny_images()
     straight = fit_resumable(fresh_model(), x, x, epochs=3, batch_size=32,

@@ -193,6 +193,7 @@ np.savez(f"{folder}/out.npz", **out)
 """
 
 
+@pytest.mark.usefixtures("skip_on_gpu")
 def test_generator_and_model_reload_in_a_fresh_process(tmp_path):
     assert course_classes()["ConditionalGAN"] is ConditionalGAN and issubclass(ConditionalGAN, GAN)
     cgan = tiny_cgan(label_smoothing=0.1)

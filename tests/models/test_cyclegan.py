@@ -110,6 +110,7 @@ def test_fit_resumable_trains_one_epoch_then_resumes(tmp_path):
     np.testing.assert_array_equal(reloaded.translate_ab(x_a[:4]), resumed.translate_ab(x_a[:4]))
 
 
+@pytest.mark.usefixtures("skip_on_gpu")
 def test_save_and_load_in_a_fresh_process(tmp_path):
     model = tiny(cycle_weight=3.0, identity_weight=1.0)
     model.fit(images(16), images(16, seed=1), batch_size=8, epochs=1, verbose=0)

@@ -171,6 +171,7 @@ np.save(sys.argv[2], model.sample(2, steps=3, seed=1))
 """
 
 
+@pytest.mark.usefixtures("skip_on_gpu")
 def test_save_and_load_in_a_fresh_process(tmp_path):
     model = tiny_model()
     model.fit(images(32), batch_size=16, epochs=1, verbose=0)

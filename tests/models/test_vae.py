@@ -146,6 +146,7 @@ def test_sample_decode_and_reconstruct(trained):
     assert model.reconstruct(binary_images(2)).shape == (2, 28, 28, 1)
 
 
+@pytest.mark.usefixtures("skip_on_gpu")
 def test_save_and_load_in_a_fresh_process(trained, tmp_path):
     model, _ = trained
     x = binary_images(4, 6)
