@@ -13,10 +13,11 @@ critics that judge overlapping patches, instance normalization, weights drawn fr
 N(0, 0.02), λ_cycle = 10, identity weight 0.5·λ_cycle, Adam(2e-4, β1 = 0.5).
 Simplified for 28 × 28 digits on a CPU: one downsampling and two residual blocks instead of two
 and nine, 16 base filters instead of 64, a 7 × 7 grid of patch logits, no pool of 50 past fakes
-for the critics and no learning-rate decay. Added: the translators also see each pixel's
-coordinates (`CoordinateChannels`), because lesson 07's slant shifts each row by a different
-amount, which plain convolutions struggle to learn at this size. Written with the kit of `steps`, so it runs on the
-TensorFlow backend.
+for the critics and no learning-rate decay. Added (by default, `coordinates=True`): the
+translators also see each pixel's coordinates (`CoordinateChannels`), because lesson 07's slant
+shifts each row by a different amount. That is knowledge of the target domain a real unpaired
+problem does not give; lesson 07 measures the model without it. Written with the kit of
+`steps`, so it runs on the TensorFlow backend.
 """
 
 import itertools
@@ -57,10 +58,12 @@ class CoordinateChannels(layers.Layer):
         return (*input_shape[:-1], input_shape[-1] + 2)
 
 
-def build_translator(filters: int = 16, n_res: int = 2, seed: int = 0, name: str = "translator"):
+def build_translator(filters: int = 16, n_res: int = 2, seed: int = 0, name: str = "translator",
+                     coordinates: bool = True):
     """Images (n, 28, 28, 1) → images of the same shape in [0, 1] (sigmoid).
 
-    The image and its pixel coordinates (`CoordinateChannels`) → a 5 × 5 convolution,
+    The image (with `coordinates`, also its pixel coordinates: `CoordinateChannels`) → a 5 × 5
+    convolution,
     one stride-2 convolution (28 → 14), `n_res` residual blocks,
     one transposed convolution back to 28 × 28 and a 5 × 5 sigmoid convolution; instance
     norm and ReLU after each inner convolution.
@@ -70,8 +73,8 @@ def build_translator(filters: int = 16, n_res: int = 2, seed: int = 0, name: str
         raise ValueError(f"n_res must be a whole number >= 0, got {n_res!r}")
     seeds = itertools.count(1000 * int(seed))
     inputs = keras.Input(IMAGE_SHAPE, name="image")
-    x = layers.Conv2D(filters, 5, padding="same",
-                      kernel_initializer=_weights(seeds))(CoordinateChannels()(inputs))
+    x = CoordinateChannels()(inputs) if coordinates else inputs
+    x = layers.Conv2D(filters, 5, padding="same", kernel_initializer=_weights(seeds))(x)
     x = layers.ReLU()(_instance_norm()(x))
     x = layers.Conv2D(2 * filters, 3, strides=2, padding="same",
                       kernel_initializer=_weights(seeds))(x)
@@ -130,10 +133,11 @@ class CycleGAN(TwoOptimizerModel):
     x_a[i] with x_b[i] only because they travel together: they are different, unrelated digits,
     so the training stays unpaired. Each batch does one translator update, then one critic
     update on the translations just made. Calling the model on A images returns G_AB(images).
+    `coordinates=False` builds translators that see the pixels only (no `CoordinateChannels`).
     """
 
     def __init__(self, cycle_weight: float = 10.0, identity_weight=None, filters: int = 16,
-                 n_res: int = 2, seed: int = 0, **kwargs):
+                 n_res: int = 2, seed: int = 0, coordinates: bool = True, **kwargs):
         super().__init__(**kwargs)
         self.cycle_weight = check_weight(cycle_weight, "cycle_weight")
         self.identity_weight = check_weight(0.5 * self.cycle_weight if identity_weight is None
@@ -141,9 +145,12 @@ class CycleGAN(TwoOptimizerModel):
         self.filters = check_positive_int(filters, "filters")
         self.n_res = int(n_res)
         self.seed = int(seed)
+        self.coordinates = bool(coordinates)
         base = 4 * self.seed
-        self.g_ab = build_translator(self.filters, self.n_res, seed=base, name="g_ab")
-        self.g_ba = build_translator(self.filters, self.n_res, seed=base + 1, name="g_ba")
+        self.g_ab = build_translator(self.filters, self.n_res, seed=base, name="g_ab",
+                                     coordinates=self.coordinates)
+        self.g_ba = build_translator(self.filters, self.n_res, seed=base + 1, name="g_ba",
+                                     coordinates=self.coordinates)
         self.d_a = build_critic(seed=base + 2, name="d_a")
         self.d_b = build_critic(seed=base + 3, name="d_b")
         self.trackers = {name: keras.metrics.Mean(name=name) for name in
@@ -222,4 +229,4 @@ class CycleGAN(TwoOptimizerModel):
     def get_config(self):
         return {**super().get_config(), "cycle_weight": self.cycle_weight,
                 "identity_weight": self.identity_weight, "filters": self.filters,
-                "n_res": self.n_res, "seed": self.seed}
+                "n_res": self.n_res, "seed": self.seed, "coordinates": self.coordinates}

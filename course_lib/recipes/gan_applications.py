@@ -1,13 +1,14 @@
 """Lesson 07's models (also `benchmarks/gan_applications.py`): the conditional GAN, the
-CycleGAN and the model without its cycle loss, and the fake detector, with their settings."""
+CycleGAN with its ablations (no cycle loss, no coordinate channels) and the paired translator
+above it, and the fake detector, with their settings."""
 
 import keras
 import numpy as np
 
 from ..config import by_mode, checkpoint_dir, model_path
-from ..domains import unpaired_domains
+from ..domains import to_style_b, unpaired_domains
 from ..models.cgan import ConditionalGAN
-from ..models.cyclegan import CycleGAN
+from ..models.cyclegan import CycleGAN, build_translator
 from ..models.detector import build_fake_detector
 from ..validation import check_images
 from .dcgan import train_dcgan
@@ -17,23 +18,36 @@ CGAN_FILE = "cgan_generator.keras"
 CGAN_RUN = "lesson07_cgan_dclass10"  # "lesson07_cgan" held the model before d_class_weight
 CGAN_SNAPSHOT = "generator_epoch1.weights.h5"
 DCGAN_SAME_STEPS_RUN = "bench_gan_applications_dcgan"
-CYCLE_RUN = "lesson07_cyclegan"
-NOCYCLE_RUN = "lesson07_nocycle"
-DETECTOR_RUN = "lesson07_detector"
+# The translators' runs: 1 epoch on 12,000 digits per domain, all four at the same steps.
+# (Earlier names: "lesson07_cyclegan", 3 epochs on 20,000; "lesson07_nocycle", 1 epoch, no
+# identity loss; "lesson07_detector", 3 epochs of the smaller detector.)
+CYCLE_RUN = "lesson07_cyclegan_12k"
+NOCYCLE_RUN = "lesson07_nocycle_12k"
+NOCOORD_RUN = "lesson07_nocoord_12k"
+PAIRED_RUN = "lesson07_paired_12k"
+CYCLE_VARIANTS = {  # variant → (run name, CycleGAN settings besides seed 0)
+    "cycle": (CYCLE_RUN, {}),
+    "nocycle": (NOCYCLE_RUN, {"cycle_weight": 0.0, "identity_weight": 5.0}),
+    "nocoord": (NOCOORD_RUN, {"coordinates": False}),
+}
+DETECTOR_RUN = "lesson07_detector_es"
 
 
 def gan_applications_plan() -> dict:
     """Sizes and epochs of lesson 07. The conditional GAN trains like lesson 06's DCGAN (all
     60,000 digits, batch 128, 469 generator steps per epoch), so lesson 06's per-epoch history
-    gives the unconditional model at the same number of steps. CycleGAN: 3 epochs on 20,000 +
-    20,000 digits, batch 32; the model without cycle loss 1 epoch (measurements in
-    `benchmarks/results/history.md`). Fast mode: seconds each."""
+    gives the unconditional model at the same number of steps. Translators (the CycleGAN, its
+    two ablations and the paired one): 1 epoch on 12,000 + 12,000 digits, batch 32 (375 steps).
+    Fake detector: up to `detector_max_epochs`, stopped when its validation AUROC has not risen
+    for `detector_patience` epochs (measurements in `benchmarks/results/history.md`). Fast
+    mode: seconds each."""
     return {
         "cgan_n_train": by_mode(None, 1024), "cgan_epochs": by_mode(6, 2), "cgan_batch_size": 128,
         "n_per_class": by_mode(1000, 50),
-        "cycle_n_train": by_mode(20_000, 256), "cycle_epochs": by_mode(3, 1),
-        "nocycle_epochs": 1, "cycle_batch_size": 32, "n_translate": by_mode(2000, 200),
-        "detector_epochs": by_mode(3, 1),
+        "cycle_n_train": by_mode(12_000, 256), "cycle_epochs": 1, "cycle_batch_size": 32,
+        "n_translate": by_mode(2000, 200),
+        "detector_max_epochs": by_mode(30, 3), "detector_patience": by_mode(3, 1),
+        "detector_validation_share": 0.2,
     }
 
 
@@ -97,21 +111,34 @@ def cycle_domains(x_train, y_train) -> tuple:
     return halves["x_a"][:n], halves["x_b"][:n]
 
 
-def lesson_cyclegan(x_a, x_b, cycle_weight: float = 10.0, verbose=2,
+def lesson_cyclegan(x_a, x_b, variant: str = "cycle", verbose=2,
                     require_trained: bool = False) -> Trained:
-    """Lesson 07's `CycleGAN` (seed 0) trained on unpaired domain-A and domain-B images: with
-    the cycle loss (weight 10, `CYCLE_RUN`, the plan's epochs) or, with `cycle_weight=0`,
-    without it (`NOCYCLE_RUN`, 1 epoch); or reloaded."""
+    """Lesson 07's `CycleGAN` (seed 0) trained on unpaired domain-A and domain-B images for the
+    plan's epochs, or reloaded. `variant`: "cycle" (the lesson's model: cycle weight 10,
+    identity weight 5, coordinate channels), "nocycle" (cycle weight 0, all else kept) or
+    "nocoord" (no coordinate channels, all else kept); each has its run in `CYCLE_VARIANTS`."""
+    if variant not in CYCLE_VARIANTS:
+        raise ValueError(f"variant: got {variant!r}; expected one of {sorted(CYCLE_VARIANTS)}")
     plan = gan_applications_plan()
-    if cycle_weight not in (0, 10.0):
-        raise ValueError(f"cycle_weight: lesson 07 trains 10 (CycleGAN) and 0 (no cycle), got "
-                         f"{cycle_weight!r}; train other weights with CycleGAN directly")
-    name, epochs = ((CYCLE_RUN, plan["cycle_epochs"]) if cycle_weight else
-                    (NOCYCLE_RUN, plan["nocycle_epochs"]))
-    return train_or_reload(lambda: CycleGAN(cycle_weight=cycle_weight, seed=0), x_a, x_b,
-                           name=name, epochs=epochs, batch_size=plan["cycle_batch_size"],
+    name, settings = CYCLE_VARIANTS[variant]
+    return train_or_reload(lambda: CycleGAN(seed=0, **settings), x_a, x_b, name=name,
+                           epochs=plan["cycle_epochs"], batch_size=plan["cycle_batch_size"],
                            compile_args={}, made_by="lesson 07", verbose=verbose,
                            require_trained=require_trained)
+
+
+def paired_translator(x_a, verbose=2, require_trained: bool = False) -> Trained:
+    """The upper reference of lesson 07's CycleGAN: its A → B translator (same network, same
+    seed, same optimizer, batch and epochs) trained with supervision, L1 between its output and
+    the true B version (`to_style_b`) of each domain-A image: the pairs the CycleGAN never sees."""
+    plan = gan_applications_plan()
+    x_a = check_images(x_a, "x_a")
+    compile_args = {"optimizer": keras.optimizers.Adam(2e-4, beta_1=0.5),
+                    "loss": keras.losses.MeanAbsoluteError()}
+    return train_or_reload(lambda: build_translator(seed=0, name="paired_ab"), x_a,
+                           to_style_b(x_a), name=PAIRED_RUN, epochs=plan["cycle_epochs"],
+                           batch_size=plan["cycle_batch_size"], compile_args=compile_args,
+                           made_by="lesson 07", verbose=verbose, require_trained=require_trained)
 
 
 def detector_data(real, fake, seed: int = 0):
@@ -126,25 +153,76 @@ def detector_data(real, fake, seed: int = 0):
     return np.concatenate([real, fake])[order], labels[order]
 
 
-def train_fake_detector(real, fake, *, epochs: int, name: str = DETECTOR_RUN, verbose=0,
+class KeepBestWeights(keras.callbacks.Callback):
+    """Saves the model's weights to `path` at the end of an epoch whose `val_auroc` exceeds
+    `best` (that of the run's `best_epoch` so far) by more than `min_delta`."""
+
+    def __init__(self, path, best: float, min_delta: float):
+        super().__init__()
+        self.path, self.best, self.min_delta = path, best, min_delta
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs["val_auroc"] > self.best + self.min_delta:
+            self.best = logs["val_auroc"]
+            self.model.save_weights(self.path)
+
+
+def best_epoch(scores, min_delta: float) -> int:
+    """Index of the epoch whose score last beat every earlier best by more than `min_delta`
+    (the first epoch always counts)."""
+    best, index = -np.inf, 0
+    for i, score in enumerate(scores):
+        if score > best + min_delta:
+            best, index = score, i
+    return index
+
+
+def train_fake_detector(real, fake, *, max_epochs: int, patience: int,
+                        validation_share: float = 0.2, min_delta: float = 1e-3,
+                        name: str = DETECTOR_RUN, verbose=0,
                         require_trained: bool = False) -> Trained:
-    """`build_fake_detector()` trained on `detector_data(real, fake)` with binary
-    cross-entropy on its logit (Adam 1e-3, batch 128) under run `name`, or reloaded."""
-    x, y = detector_data(real, fake)
-    compile_args = {"optimizer": keras.optimizers.Adam(1e-3),
-                    "loss": keras.losses.BinaryCrossentropy(from_logits=True),
-                    "metrics": [keras.metrics.BinaryAccuracy(threshold=0.0, name="accuracy")]}
-    return train_or_reload(build_fake_detector, x, y, name=name, epochs=epochs, batch_size=128,
-                           compile_args=compile_args, made_by="lesson 07", verbose=verbose,
-                           require_trained=require_trained)
+    """`build_fake_detector()` trained with binary cross-entropy on its logit (Adam 1e-3,
+    batch 128) on `detector_data` of the first (1 − `validation_share`) of `real` and `fake`,
+    one epoch at a time under run `name`, until the AUROC on the rest (`val_auroc`) has not
+    risen by more than `min_delta` for `patience` epochs, or `max_epochs`. Returns the model
+    with the weights of its best epoch (`best_epoch`), or reloads it."""
+    real, fake = check_images(real, "real"), check_images(fake, "fake")
+    n_real, n_fake = (int(round(len(images) * (1 - validation_share))) for images in (real, fake))
+    if not 0 < n_real < len(real) or not 0 < n_fake < len(fake):
+        raise ValueError(f"validation_share: {validation_share!r} leaves no training or no "
+                         f"validation images of {len(real)} real and {len(fake)} fake")
+    x, y = detector_data(real[:n_real], fake[:n_fake])
+    validation = detector_data(real[n_real:], fake[n_fake:])
+    best_path = checkpoint_dir(name) / "best.weights.h5"
+    history, epochs = {"val_auroc": []}, 1
+    while True:
+        scores = history["val_auroc"]
+        best = scores[best_epoch(scores, min_delta)] if scores else -np.inf
+        compile_args = {"optimizer": keras.optimizers.Adam(1e-3),
+                        "loss": keras.losses.BinaryCrossentropy(from_logits=True),
+                        "metrics": [keras.metrics.AUC(from_logits=True, name="auroc")]}
+        model, history = train_or_reload(
+            build_fake_detector, x, y, name=name, epochs=epochs, batch_size=128,
+            compile_args=compile_args, made_by="lesson 07", verbose=verbose,
+            validation_data=validation, require_trained=require_trained,
+            callbacks=[KeepBestWeights(best_path, best, min_delta)])
+        scores = history["val_auroc"]
+        if len(scores) >= max_epochs or len(scores) - 1 - best_epoch(scores, min_delta) >= patience:
+            break
+        epochs = len(scores) + 1
+    model.load_weights(best_path)
+    return Trained(model, history)
 
 
 def lesson_fake_detector(real, fake, verbose=0, require_trained: bool = False) -> Trained:
     """Lesson 07's fake detector, trained on the even-indexed images of `real` and `fake` (the
-    real test digits and the conditional GAN's samples); `held_out` gives the others."""
+    real test digits and the conditional GAN's samples; the last fifth of them for early
+    stopping); `held_out` gives the others."""
     real, fake = check_images(real, "real"), check_images(fake, "fake")
-    return train_fake_detector(real[0::2], fake[0::2],
-                               epochs=gan_applications_plan()["detector_epochs"],
+    plan = gan_applications_plan()
+    return train_fake_detector(real[0::2], fake[0::2], max_epochs=plan["detector_max_epochs"],
+                               patience=plan["detector_patience"],
+                               validation_share=plan["detector_validation_share"],
                                verbose=verbose, require_trained=require_trained)
 
 

@@ -22,7 +22,8 @@ model = load_course_model(sys.argv[1], CycleGAN)
 x = np.load(sys.argv[2])
 np.savez(sys.argv[3], ab=model.translate_ab(x), ba=model.translate_ba(x),
          g_iterations=int(model.g_optimizer.iterations.numpy()),
-         cycle_weight=model.cycle_weight, identity_weight=model.identity_weight)
+         cycle_weight=model.cycle_weight, identity_weight=model.identity_weight,
+         coordinates=model.coordinates)
 """
 
 
@@ -52,6 +53,20 @@ def test_builders_shapes_and_output_range():
     assert build_critic(filters=(4, 8))(images(2)).shape == (2, 7, 7, 1)
     np.testing.assert_array_equal(build_translator(4, 1, seed=3)(images(2)),
                                   build_translator(4, 1, seed=3)(images(2)))  # seeded weights
+
+
+def test_coordinates_are_an_option_of_the_translators():
+    from course_lib.models.cyclegan import CoordinateChannels
+
+    def has_coordinates(network):
+        return any(isinstance(layer, CoordinateChannels) for layer in network.layers)
+
+    assert has_coordinates(build_translator(4, 1))
+    plain = build_translator(4, 1, coordinates=False)
+    assert not has_coordinates(plain) and plain(images(2)).shape == (2, 28, 28, 1)
+    model = tiny(coordinates=False)
+    assert not has_coordinates(model.g_ab) and not has_coordinates(model.g_ba)
+    assert model.get_config()["coordinates"] is False and tiny().coordinates is True
 
 
 def test_lsgan_critic_loss():
@@ -112,7 +127,7 @@ def test_fit_resumable_trains_one_epoch_then_resumes(tmp_path):
 
 @pytest.mark.usefixtures("skip_on_gpu")
 def test_save_and_load_in_a_fresh_process(tmp_path):
-    model = tiny(cycle_weight=3.0, identity_weight=1.0)
+    model = tiny(cycle_weight=3.0, identity_weight=1.0, coordinates=False)
     model.fit(images(16), images(16, seed=1), batch_size=8, epochs=1, verbose=0)
     model.save(tmp_path / "cyclegan.keras")
     x = images(4, seed=2)
@@ -124,6 +139,7 @@ def test_save_and_load_in_a_fresh_process(tmp_path):
         np.testing.assert_array_equal(loaded["ba"], model.translate_ba(x))
         assert int(loaded["g_iterations"]) == 2
         assert float(loaded["cycle_weight"]) == 3.0 and float(loaded["identity_weight"]) == 1.0
+        assert not bool(loaded["coordinates"])
     translator = tmp_path / "g_ab.keras"
     model.g_ab.save(translator)
     np.testing.assert_array_equal(keras.models.load_model(translator, safe_mode=True).predict(x, verbose=0),

@@ -1,10 +1,10 @@
-"""Lesson 07's fake detector model: one logit per image and P(fake) for images in [0, 1] (its
-training is a recipe: `tests/recipes/test_gan_applications.py`)."""
+"""Lesson 07's fake detector model: one logit per image, P(fake) for images in [0, 1], and the
+cue statistics (its training is a recipe: `tests/recipes/test_gan_applications.py`)."""
 
 import numpy as np
 import pytest
 
-from course_lib.models.detector import build_fake_detector, fake_scores
+from course_lib.models.detector import build_fake_detector, cue_statistics, fake_scores
 
 
 def blobs(n, seed=0):
@@ -17,6 +17,20 @@ def blobs(n, seed=0):
 
 def test_builder_gives_one_logit_per_image():
     assert build_fake_detector()(blobs(3)).shape == (3, 1)
+    assert build_fake_detector(((4, 2), (8, 1)))(blobs(2)).shape == (2, 1)
+    with pytest.raises(ValueError, match="stride"):
+        build_fake_detector(((4, 0),))
+
+
+def test_cue_statistics_of_known_images():
+    x = np.zeros((2, 28, 28, 1), np.float32)
+    x[:, :, :14] = 1.0  # left half white: ink 0.5, no grey, one edge per row
+    cues = cue_statistics(x)
+    assert cues["ink"] == pytest.approx(0.5) and cues["grey_share"] == 0.0
+    assert cues["high_freq"] == pytest.approx(0.5 * (1 / 27 + 0.0))  # one jump of 1 in 27 pairs
+    assert cue_statistics(x * 0.5)["grey_share"] == pytest.approx(0.5)
+    with pytest.raises(ValueError, match=r"expected values in \[0, 1\]"):
+        cue_statistics(x * 3)
 
 
 def test_scores_are_probabilities_and_bad_images_are_named():

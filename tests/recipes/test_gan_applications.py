@@ -1,5 +1,6 @@
-"""Lesson 07's recipes: the conditional GAN with its early snapshot, the unpaired domains, and
-the fake detector (its balanced training set, and that it learns an easy split)."""
+"""Lesson 07's recipes: the conditional GAN with its early snapshot, the unpaired domains, the
+translators (CycleGAN variants and the paired one), and the fake detector (its balanced
+training set, early stopping, and that it learns an easy split)."""
 
 import numpy as np
 import pytest
@@ -73,13 +74,53 @@ def test_detector_data_is_balanced_shuffled_and_labelled():
     np.testing.assert_array_equal(x, recipes.detector_data(real, fake, seed=1)[0])
 
 
-def test_detector_learns_an_easy_split():
-    detector = recipes.train_fake_detector(strokes(512), blobs(512), epochs=4, name="unit_detector").model
+def test_detector_learns_an_easy_split_and_reloads():
+    detector, history = recipes.train_fake_detector(strokes(512), blobs(512), max_epochs=8,
+                                                    patience=2, min_delta=0.0,
+                                                    name="unit_detector")
+    assert 1 <= len(history["val_auroc"]) <= 8
     real_scores, fake = fake_scores(detector, strokes(200, seed=1)), \
         fake_scores(detector, blobs(200, seed=1))
     assert real_scores.shape == (200,) and 0 <= real_scores.min() and fake.max() <= 1
     assert auroc(fake, real_scores) > 0.9
-    assert (checkpoint_dir("unit_detector") / "state.json").exists()
+    assert (checkpoint_dir("unit_detector") / "best.weights.h5").exists()
+    reloaded, again = recipes.train_fake_detector(strokes(512), blobs(512), max_epochs=8,
+                                                  patience=2, min_delta=0.0,
+                                                  name="unit_detector", require_trained=True)
+    assert again == history  # reloaded, nothing trained
+    np.testing.assert_array_equal(fake_scores(reloaded, blobs(8)), fake_scores(detector, blobs(8)))
+
+
+def test_detector_stops_after_patience_epochs_without_a_rise():
+    # With min_delta 1, no epoch after the first can count as a rise: patience 2 stops at 3.
+    _, history = recipes.train_fake_detector(strokes(64), blobs(64), max_epochs=6, patience=2,
+                                             min_delta=1.0, name="unit_detector_stop")
+    assert len(history["val_auroc"]) == 3
+
+
+def test_best_epoch_counts_only_rises_above_min_delta():
+    assert recipes.gan_applications.best_epoch([0.5, 0.9, 0.905, 0.95], 0.01) == 3
+    assert recipes.gan_applications.best_epoch([0.5, 0.9, 0.905, 0.909], 0.01) == 1
+    with pytest.raises(ValueError, match="validation_share"):
+        recipes.train_fake_detector(strokes(4), blobs(4), max_epochs=1, patience=1,
+                                    validation_share=0.01, name="unit_detector_bad")
+
+
+def test_translator_variants_and_the_paired_translator(monkeypatch):
+    monkeypatch.setenv("COURSE_FAST", "1")
+    x_a, x_b = images(32), images(32, seed=1)
+    nocycle = recipes.lesson_cyclegan(x_a, x_b, variant="nocycle", verbose=0).model
+    assert nocycle.cycle_weight == 0.0 and nocycle.identity_weight == 5.0 and nocycle.coordinates
+    nocoord = recipes.lesson_cyclegan(x_a, x_b, variant="nocoord", verbose=0).model
+    assert nocoord.cycle_weight == 10.0 and nocoord.identity_weight == 5.0
+    assert not nocoord.coordinates
+    assert (checkpoint_dir(recipes.NOCOORD_RUN) / "state.json").exists()
+    with pytest.raises(ValueError, match="variant: got 'cycle10'"):
+        recipes.lesson_cyclegan(x_a, x_b, variant="cycle10")
+    paired, history = recipes.paired_translator(x_a, verbose=0)
+    assert len(history["loss"]) == recipes.gan_applications_plan()["cycle_epochs"]
+    assert paired.predict(x_a[:2], verbose=0).shape == (2, 28, 28, 1)
+    assert (checkpoint_dir(recipes.PAIRED_RUN) / "state.json").exists()
 
 
 def test_detector_data_names_bad_images():
