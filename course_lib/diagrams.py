@@ -1,5 +1,6 @@
-"""Block diagrams of the course's three generative models, drawn with matplotlib alone (no pydot
-or graphviz): `autoencoder()` for lesson 02, `vae()` for lesson 05, `gan()` for lesson 06.
+"""Block diagrams of the course's generative models, drawn with matplotlib alone (no pydot or
+graphviz): `autoencoder()` for lesson 02, `vae()` for lesson 05, `gan()` for lesson 06,
+`conditional_gan()` and `cyclegan()` for lesson 07.
 
 Each function opens one figure through pyplot and returns it; end a notebook cell with
 `diagrams.vae();` to show it once.
@@ -138,4 +139,63 @@ def gan():
     _arrow(ax, critic.side("right"), logit.side("left"))
     _arrow(ax, logit.side("top"), d_loss.side("bottom"), dashed=True)
     _arrow(ax, logit.side("bottom"), g_loss.side("top"), dashed=True)
+    return fig
+
+
+def conditional_gan():
+    """Lesson 07's conditional GAN: noise and a label → generator (conditional batch norm) →
+    fakes of that class; the projection discriminator judges an image with its label and its
+    auxiliary classifier reads the class; the two players' losses."""
+    fig, ax = _canvas(16.0, 8.8, "Conditional GAN: both players are told the class")
+    noise = _box(ax, 1.3, 7.0, 2.3, 1.3, "noise z\n~ N(0, I)", "noise")
+    label = _box(ax, 1.3, 4.6, 2.3, 1.3, "label y\n(class 0–9)", "code")
+    generator = _box(ax, 4.7, 5.8, 3.1, 2.2, "generator G(z, y)\nbatch norm with\nscale, shift from y",
+                     "network")
+    fake = _box(ax, 8.1, 5.8, 2.5, 1.3, "fakes G(z, y)\nwith label y", "data")
+    real = _box(ax, 8.1, 2.7, 2.5, 1.3, "real images x\nwith label y", "data")
+    critic = _box(ax, 11.3, 4.05, 2.7, 2.4, "discriminator\nD(x, y): features φ,\nψ(φ) + embed(y)·φ",
+                  "network")
+    logit = _box(ax, 14.45, 6.3, 2.7, 1.5, "logit ℓ: a real\nimage of class y?", "code")
+    classes = _box(ax, 14.45, 3.9, 2.7, 1.5, "class logits\n(auxiliary\nclassifier)", "code")
+    loss = _box(ax, 12.2, 1.05, 7.4, 1.5,
+                "D: cross-entropy on ℓ + 10 · class cross-entropy on real x\n"
+                "G: −log D(G(z, y), y) + class cross-entropy on its fakes", "loss")
+    _arrow(ax, noise.side("right"), (generator.x - generator.w / 2, generator.y + 0.5))
+    _arrow(ax, label.side("right"), (generator.x - generator.w / 2, generator.y - 0.5))
+    _arrow(ax, generator.side("right"), fake.side("left"))
+    left = critic.x - critic.w / 2
+    _arrow(ax, fake.side("right"), (left, critic.y + 0.5))
+    _arrow(ax, real.side("right"), (left, critic.y - 0.5))
+    right = critic.x + critic.w / 2
+    _arrow(ax, (right, critic.y + 0.5), logit.side("left"))
+    _arrow(ax, (right, critic.y - 0.5), classes.side("left"))
+    _arrow(ax, classes.side("bottom"), (classes.x, loss.y + loss.h / 2), dashed=True)
+    return fig
+
+
+def cyclegan():
+    """Lesson 07's CycleGAN, one direction of two: G_AB translates a domain-A image, the PatchGAN
+    critic D_B judges it against real B images, G_BA must bring it back (cycle loss), and a B
+    image fed to G_AB should stay as it is (identity loss). B → A mirrors it."""
+    fig, ax = _canvas(16.0, 9.0, "CycleGAN: translate without pairs, and come back")
+    image_a = _box(ax, 1.4, 6.3, 2.5, 1.3, "image a\n(domain A)", "data")
+    g_ab = _box(ax, 4.6, 6.3, 2.6, 1.5, "translator\nG_AB", "network")
+    fake_b = _box(ax, 7.9, 6.3, 2.6, 1.3, "G_AB(a)\nin B's style?", "data")
+    d_b = _box(ax, 11.3, 6.3, 2.8, 1.9, "critic D_B\n(PatchGAN: 7×7\npatch logits)", "network")
+    real_b = _box(ax, 14.6, 6.3, 2.3, 1.3, "B images b\n(other digits)", "data")
+    g_ba = _box(ax, 7.9, 3.5, 2.6, 1.5, "translator\nG_BA", "network")
+    back = _box(ax, 4.6, 3.5, 2.6, 1.3, "G_BA(G_AB(a))\nback in A", "data")
+    loss = _box(ax, 8.0, 1.0, 13.6, 1.6,
+                "adversarial (least squares): (D_B(G_AB(a)) − 1)²;  cycle: λ · |G_BA(G_AB(a)) − a|\n"
+                "identity: ½λ · |G_AB(b) − b|;  the same terms from B to A with G_BA and D_A",
+                "loss")
+    _arrow(ax, image_a.side("right"), g_ab.side("left"))
+    _arrow(ax, g_ab.side("right"), fake_b.side("left"))
+    _arrow(ax, fake_b.side("right"), d_b.side("left"))
+    _arrow(ax, real_b.side("left"), d_b.side("right"))
+    _arrow(ax, fake_b.side("bottom"), g_ba.side("top"))
+    _arrow(ax, g_ba.side("left"), back.side("right"))
+    _arrow(ax, back.side("bottom"), (back.x, loss.y + loss.h / 2), dashed=True)
+    _arrow(ax, image_a.side("bottom"), (image_a.x, loss.y + loss.h / 2), dashed=True)
+    _arrow(ax, d_b.side("bottom"), (d_b.x, loss.y + loss.h / 2), dashed=True)
     return fig

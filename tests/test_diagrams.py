@@ -1,4 +1,4 @@
-"""The three block diagrams: the labels a lesson refers to, one figure each, and a layout in which
+"""The block diagrams: the labels a lesson refers to, one figure each, and a layout in which
 no text spills out of its box and nothing overlaps."""
 
 import itertools
@@ -21,9 +21,13 @@ LABELS = {
             "reconstruction + c·KL", "KL(N(μ, σ²) ‖ N(0, I))"],
     "gan": ["noise z", "generator", "fake images", "real images", "discriminator", "logit",
             "cross-entropy", "non-saturating", "−log D(G(z))", "log(1 − D(G(z)))"],
+    "conditional_gan": ["noise z", "label y", "G(z, y)", "batch norm", "D(x, y)",
+                        "embed(y)·φ", "auxiliary", "10 · class cross-entropy"],
+    "cyclegan": ["domain A", "G_AB", "G_BA", "D_B", "PatchGAN", "least squares", "cycle",
+                 "identity", "B to A"],
 }
-BOXES = {"autoencoder": 6, "vae": 9, "gan": 8}
-ARROWS = {"autoencoder": 6, "vae": 11, "gan": 7}
+BOXES = {"autoencoder": 6, "vae": 9, "gan": 8, "conditional_gan": 9, "cyclegan": 8}
+ARROWS = {"autoencoder": 6, "vae": 11, "gan": 7, "conditional_gan": 8, "cyclegan": 9}
 
 
 @pytest.fixture(autouse=True)
