@@ -7,10 +7,14 @@ and latent diffusion over lesson 05's VAE against the VAE's own prior draws.
    copies them to `data/weights/` with a JSON record (SHA-256, epochs, seconds,
    machine) beside them, which is how the shipped file
    is made.
-2. Samples 2,000 digits (fast mode 200) with DDIM at 10, 25, 50 and 100 steps and scores each
-   set by its Fréchet distance to the 10,000 test digits in the lesson-01 CNN's features, beside
-   the yardstick (as many real training digits, five draws); at 25 steps also the smallest class
-   share, the share classified with confidence ≥ 0.9 and the seconds per 1,000 images.
+2. Samples 500 digits (fast mode 200) per setting and scores each set by its Fréchet
+   distance to the 10,000 test digits in the lesson-01 CNN's features, beside the yardstick (as
+   many real training digits, five draws): DDIM at 10, 25, 50 and 100 steps (and 250 for the
+   course's sampler) with two noise seeds, for the course's way of estimating x_0 and three
+   alternatives (`ESTIMATES`); DDPM at the same steps with the course's estimate. Keys:
+   `fd_<sampler>_<steps>_<estimate>_seed<s>`, and `fd_<sampler>_<steps>` the course's estimate,
+   mean of the seeds. At 25 steps also the smallest class share, the share classified with
+   confidence ≥ 0.9, precision, recall and the seconds per 1,000 images.
 3. Trains the latent diffusion of lesson 08 on the 16-dimensional VAE of lesson 05 and scores
    as many of its decoded samples against the VAE's prior draws N(0, I) the same way.
 
@@ -21,14 +25,61 @@ Usage: python benchmarks/diffusion.py [--ship | --shipped]   (COURSE_FAST=1 for 
 """
 
 import argparse
+import math
 import time
+from contextlib import contextmanager
 
 import course_lib  # noqa: F401  (quiets TensorFlow before it loads)
+import numpy as np
 
 from course_lib import config, data, recipes, report, saving, training
 from course_lib.scoring import ImageScorer
 
-SWEEP_STEPS = (10, 25, 50, 100)
+SWEEP_STEPS = config.by_mode((10, 25, 50, 100), (2, 4))
+LONG_SWEEP = config.by_mode([250], [])  # DDIM steps tried with the course's estimate only
+SEEDS = config.by_mode((1, 2), (1,))
+LESSON_STEPS = config.by_mode(25, 4)  # the setting lesson 08 samples with
+
+
+def split(model, x_t, x0, t):
+    """x_0 and the noise ε that x_t = √ᾱ_t · x_0 + √(1 − ᾱ_t) · ε then needs."""
+    a_t = float(model.alpha_bar[t])
+    return x0, (x_t - math.sqrt(a_t) * x0) / math.sqrt(1.0 - a_t)
+
+
+def kept_noise(model, x_t, eps, t):
+    """The sampler's first version: x̂_0 clipped, the predicted ε kept as it was."""
+    return np.clip(unclipped(model, x_t, eps, t)[0], -1.0, 1.0), eps
+
+
+def unclipped(model, x_t, eps, t):
+    """No clipping at all: x̂_0 straight from the predicted ε."""
+    a_t = float(model.alpha_bar[t])
+    return (x_t - math.sqrt(1.0 - a_t) * eps) / math.sqrt(a_t), eps
+
+
+def dynamic_threshold(model, x_t, eps, t, quantile=0.995):
+    """Saharia et al. 2022 (Imagen): per image, s = the 99.5th percentile of |x̂_0| (at least
+    1); x̂_0 clipped to [−s, s] and divided by s; ε re-derived to match."""
+    x0 = unclipped(model, x_t, eps, t)[0]
+    s = np.maximum(np.quantile(np.abs(x0).reshape(len(x0), -1), quantile, axis=1), 1.0)
+    s = s.reshape((-1,) + (1,) * (x0.ndim - 1))
+    return split(model, x_t, np.clip(x0, -s, s) / s, t)
+
+
+ESTIMATES = {"rederived": None,  # the course's `Diffusion.estimate_clean`
+             "kept_noise": kept_noise, "unclipped": unclipped, "dynamic": dynamic_threshold}
+
+
+@contextmanager
+def estimate(model, name: str):
+    """Sample `model` with the x_0 estimate `name` of `ESTIMATES` inside the block."""
+    if ESTIMATES[name] is not None:
+        model.estimate_clean = lambda x_t, eps, t: ESTIMATES[name](model, x_t, eps, t)
+    try:
+        yield model
+    finally:
+        model.__dict__.pop("estimate_clean", None)
 
 
 def trained_pixel_model(x_train, ship: bool):
@@ -59,24 +110,33 @@ def shipped_pixel_model():
 
 
 def pixel_figures(model, figures: dict, scorer) -> dict:
-    """`figures` with the DDIM sweep of `model` scored beside the real-digit yardstick."""
-    n = config.by_mode(2000, 200)  # digits per Fréchet distance, for every model of the file
+    """`figures` with the sampler sweep of `model` scored beside the real-digit yardstick."""
+    n = config.by_mode(500, 200)  # digits per Fréchet distance, for every model of the file
     real = scorer.yardstick(n)
     figures = {**figures, "fd_sample_size": n, "fd_real_yardstick": real.mean,
-               "fd_real_yardstick_std": real.std}
+               "fd_real_yardstick_std": real.std, "ddim_estimate": "rederived"}
     print(f"real training digits, {n} per set: Fréchet distance {real}", flush=True)
-    for steps in SWEEP_STEPS:
-        start = time.perf_counter()
-        images = model.sample(n, steps=steps, seed=1)
-        elapsed = time.perf_counter() - start
-        result = scorer.score(images)
-        figures[f"fd_ddim_{steps}"] = result["fd"]
-        figures[f"seconds_per_1000_ddim_{steps}"] = elapsed / n * 1000
-        if steps == 25:
-            figures.update(min_class_share=result["min_class_share"],
-                           confident_share=result["confident_share"])
-        print(f"DDIM {steps:>3} steps, {elapsed / n * 1000:6.1f} s per 1,000 images: "
-              f"{describe(result)}", flush=True)
+    settings = [("ddim", name, steps) for name in ESTIMATES for steps in SWEEP_STEPS]
+    settings += [("ddpm", "rederived", steps) for steps in SWEEP_STEPS]
+    settings += [("ddim", "rederived", steps) for steps in LONG_SWEEP]
+    for sampler, name, steps in settings:
+        distances = []
+        for seed in SEEDS:
+            start = time.perf_counter()
+            with estimate(model, name):
+                images = model.sample(n, steps=steps, eta=float(sampler == "ddpm"), seed=seed)
+            elapsed = time.perf_counter() - start
+            result = scorer.score(images)
+            distances.append(result["fd"])
+            figures[f"fd_{sampler}_{steps}_{name}_seed{seed}"] = result["fd"]
+            print(f"{sampler.upper()} {steps:>3} steps, x_0 {name:<10} seed {seed}, "
+                  f"{elapsed / n * 1000:6.1f} s per 1,000 images: {describe(result)}", flush=True)
+        if name == "rederived":
+            figures[f"fd_{sampler}_{steps}"] = float(np.mean(distances))
+            figures[f"seconds_per_1000_{sampler}_{steps}"] = elapsed / n * 1000
+        if (sampler, name, steps) == ("ddim", "rederived", LESSON_STEPS):
+            figures.update({key: result[key] for key in ("min_class_share", "confident_share",
+                                                         "precision", "recall")})
     return figures
 
 
@@ -96,13 +156,16 @@ def latent_figures(x_train, scorer, n: int) -> dict:
             "latent_confident_share": latent["confident_share"],
             "vae_prior_confident_share": prior["confident_share"],
             "latent_min_class_share": latent["min_class_share"],
+            "latent_precision": latent["precision"], "latent_recall": latent["recall"],
+            "vae_prior_precision": prior["precision"], "vae_prior_recall": prior["recall"],
             "vae_prior_min_class_share": prior["min_class_share"],
             "latent_train_seconds": trained}
 
 
 def describe(result: dict) -> str:
     """One line of a scorer's result."""
-    return (f"Fréchet distance {result['fd']:.2f}, confident {result['confident_share']:.3f}, "
+    return (f"Fréchet distance {result['fd']:.2f}, precision {result['precision']:.3f}, "
+            f"recall {result['recall']:.3f}, confident {result['confident_share']:.3f}, "
             f"class shares {result['min_class_share']:.3f}-{result['max_class_share']:.3f}")
 
 

@@ -46,8 +46,10 @@ def results_dir() -> Path:
 
 def write_benchmark(name: str, figures: dict) -> Path:
     """Print and write a benchmark's figures in the course's result format (one flat JSON
-    object plus `mode` and `machine`) to `results_dir()/<name>.json`."""
-    payload = {key: float(value) for key, value in figures.items()}
+    object plus `mode` and `machine`) to `results_dir()/<name>.json`. Figures are numbers, or
+    a string naming a setting (e.g. the sampler a row used)."""
+    payload = {key: value if isinstance(value, str) else float(value)
+               for key, value in figures.items()}
     payload["mode"] = mode()
     payload["machine"] = machine_label()
     folder = results_dir()

@@ -1,5 +1,7 @@
 import json
 
+import numpy as np
+
 from course_lib import report
 
 
@@ -15,10 +17,12 @@ def test_record_and_load_all(monkeypatch, scratch_build_dir):
 
 def test_benchmark_in_fast_mode_never_touches_committed_results(monkeypatch, scratch_build_dir, capsys):
     monkeypatch.setenv("COURSE_FAST", "1")
-    path = report.write_benchmark("demo", {"img_per_s": 1234.5})
+    path = report.write_benchmark("demo", {"img_per_s": 1234.5, "steps": np.int64(3),
+                                           "sampler": "ddim"})
     assert path == scratch_build_dir / "bench" / "demo.json"
     saved = json.loads(path.read_text())
     assert saved["img_per_s"] == 1234.5 and saved["mode"] == "fast" and saved["machine"]
+    assert saved["steps"] == 3.0 and saved["sampler"] == "ddim"  # numbers as floats, names kept
     assert "img_per_s" in capsys.readouterr().out
 
 

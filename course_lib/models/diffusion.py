@@ -259,20 +259,31 @@ class Diffusion(keras.Model):
 
     def denoise_step(self, x_t, t: int, t_prev: int, eta: float, rng) -> np.ndarray:
         """One step of the generalized sampler from step t to step t_prev (−1: the clean data):
-        predict ε, estimate x_0 (clipped to the data range for images), then
+        predict ε, estimate (x̂_0, ε̂) with `estimate_clean`, then
         x_prev = √ᾱ_prev · x̂_0 + √(1 − ᾱ_prev − σ²) · ε̂ + σ · z,
         σ = eta · √((1 − ᾱ_prev)/(1 − ᾱ_t) · (1 − ᾱ_t/ᾱ_prev))."""
         a_t = float(self.alpha_bar[t])
         a_prev = float(self.alpha_bar[t_prev]) if t_prev >= 0 else 1.0
-        eps = self._predict_noise(x_t, t)
-        x0 = (x_t - math.sqrt(1.0 - a_t) * eps) / math.sqrt(a_t)
-        if self.data_shape is None:
-            x0 = np.clip(x0, -1.0, 1.0)
+        x0, eps = self.estimate_clean(x_t, self._predict_noise(x_t, t), t)
         sigma = eta * math.sqrt((1.0 - a_prev) / (1.0 - a_t) * (1.0 - a_t / a_prev))
         x_prev = math.sqrt(a_prev) * x0 + math.sqrt(max(1.0 - a_prev - sigma ** 2, 0.0)) * eps
         if sigma > 0:
             x_prev = x_prev + sigma * rng.standard_normal(x_t.shape).astype(np.float32)
         return x_prev.astype(np.float32)
+
+    def estimate_clean(self, x_t, eps, t: int):
+        """(x̂_0, ε̂): the clean data and the noise that x_t = √ᾱ_t · x̂_0 + √(1 − ᾱ_t) · ε̂
+        splits into, given the predicted noise `eps`. For images x̂_0 is clipped to the data
+        range [−1, 1] and ε̂ re-derived from the clipped x̂_0, so the pair still adds up to x_t.
+        (Clipping x̂_0 but keeping the predicted ε, as this sampler first did, breaks that sum
+        wherever the clip acts; at t = 999, √ᾱ ≈ 0.006 magnifies any error in ε 158 times in
+        x̂_0, so the clip acts almost everywhere, and DDIM got worse with more steps.)"""
+        a_t = float(self.alpha_bar[t])
+        x0 = (x_t - math.sqrt(1.0 - a_t) * eps) / math.sqrt(a_t)
+        if self.data_shape is not None:
+            return x0, eps
+        x0 = np.clip(x0, -1.0, 1.0)
+        return x0, (x_t - math.sqrt(a_t) * x0) / math.sqrt(1.0 - a_t)
 
     def _predict_noise(self, x_t, t: int) -> np.ndarray:
         steps = np.full((len(x_t),), t, dtype=np.int32)

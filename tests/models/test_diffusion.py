@@ -123,6 +123,33 @@ def test_ddim_step_matches_the_deterministic_formula():
     np.testing.assert_allclose(model.denoise_step(x_t, t, -1, 0.0, None), x0, rtol=1e-4, atol=1e-5)
 
 
+@pytest.mark.parametrize("t", [0, 10, 49])
+def test_the_clean_estimate_and_the_noise_still_add_up_to_x_t(t):
+    model = tiny_model()
+    rng = np.random.default_rng(3)
+    x0 = rng.uniform(-1, 1, (4, 28, 28, 1)).astype(np.float32)
+    noise = rng.standard_normal(x0.shape).astype(np.float32)
+    x_t = np.asarray(noise_to_step(x0, np.full(4, t), noise, model.alpha_bar))
+    a = float(model.alpha_bar[t])
+    # A perfect noise predictor gets x_0 and ε back exactly.
+    x0_hat, eps_hat = model.estimate_clean(x_t, noise, t)
+    np.testing.assert_allclose(x0_hat, x0, atol=2e-3)
+    np.testing.assert_allclose(eps_hat, noise, atol=2e-3)
+    # A wrong one that shifts x̂_0 by −3 pushes it out of range: it is clipped, and ε̂ changes
+    # with it, so the pair still describes the same x_t (the next step starts consistent).
+    x0_hat, eps_hat = model.estimate_clean(x_t, noise + 3.0 * np.sqrt(a / (1 - a)), t)
+    np.testing.assert_array_equal(x0_hat, -1.0)
+    np.testing.assert_allclose(np.sqrt(a) * x0_hat + np.sqrt(1 - a) * eps_hat, x_t, atol=1e-4)
+
+
+def test_vectors_are_never_clipped():
+    model = tiny_vector_model()
+    x_t = np.full((3, 2), 50.0, np.float32)
+    x0_hat, eps_hat = model.estimate_clean(x_t, np.zeros((3, 2), np.float32), 5)
+    np.testing.assert_allclose(x0_hat, x_t / np.sqrt(model.alpha_bar[5]), rtol=1e-6)
+    np.testing.assert_array_equal(eps_hat, 0.0)
+
+
 def test_sampling_is_reproducible_and_ddim_ignores_the_later_noise():
     model = tiny_model()
     a = model.sample(3, steps=4, seed=5)
