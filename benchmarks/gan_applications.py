@@ -6,11 +6,15 @@
    whole set to the test digits, next to lesson 06's unconditional `GAN` trained here for the
    same number of generator steps on the same images (`recipes.dcgan_same_steps`: lesson 06's
    recipe with the conditional GAN's budget, under its own run name).
-2. Domain transfer without pairs: lesson 07's CycleGAN and the same model without the cycle
-   loss, on test digits whose true domain-B version is known: PSNR of the translation against
-   it, the identity baseline (the untranslated digit), and the share that keeps its class.
+2. Domain transfer without pairs: lesson 07's CycleGAN, the same without the cycle term
+   (identity term kept), the same without coordinate channels, and the paired translator (its
+   A → B network trained on the true pairs), all for the same steps, on test digits whose true
+   domain-B version is known: PSNR of the translation against it, between the identity
+   baseline (the untranslated digit) and the paired one, and the share that keeps its class.
 3. Telling fakes apart: lesson 07's detector (real test digits vs the conditional GAN's
-   samples), AUROC on held-out samples of that generator and on the unconditional GAN's.
+   samples, trained until its validation AUROC stops rising), AUROC on held-out samples of that
+   generator, of its first-epoch snapshot and of the unconditional GAN; and per source the
+   grey-pixel share and edge energy (`models.detector.cue_statistics`), the cues it may read.
 
 The notebook and this benchmark train the same recipes into the same checkpoints, so whichever
 runs second reloads (the conditional generator is saved to `build/models/cgan_generator.keras`).
@@ -24,7 +28,7 @@ import numpy as np
 
 from course_lib import config, data, metrics, recipes, report, training
 from course_lib.domains import to_style_b
-from course_lib.models.detector import fake_scores
+from course_lib.models.detector import cue_statistics, fake_scores
 from course_lib.scoring import ImageScorer
 
 
@@ -48,35 +52,45 @@ def main():
     x_a, x_b = recipes.cycle_domains(x_all, y_all)
     x_eval, y_eval = x_test[:plan["n_translate"]], y_test[:plan["n_translate"]]
     true_b = to_style_b(x_eval)
-    translation = {}
-    for key, weight in (("cycle", 10.0), ("nocycle", 0)):
-        model = recipes.lesson_cyclegan(x_a, x_b, cycle_weight=weight).model
-        translated = model.translate_ab(x_eval)
-        kept, _ = scorer.requested_class_shares(translated, y_eval)
-        translation[key] = (metrics.psnr(true_b, translated), kept)
+    translations = {variant: recipes.lesson_cyclegan(x_a, x_b, variant=variant).model.translate_ab(x_eval)
+                    for variant in recipes.CYCLE_VARIANTS}
+    translations["paired"] = recipes.paired_translator(x_a).model.predict(x_eval, batch_size=512,
+                                                                           verbose=0)
+    translation = {key: (metrics.psnr(true_b, images), scorer.requested_class_shares(images, y_eval)[0])
+                   for key, images in translations.items()}
 
-    detector = recipes.lesson_fake_detector(x_test, samples).model
-    held_real, held_fake = recipes.held_out(x_test), recipes.held_out(samples)
+    detector, detector_history = recipes.lesson_fake_detector(x_test, samples)
+    val_auroc = detector_history["val_auroc"]
+    held_real = recipes.held_out(x_test)
     real_scores = fake_scores(detector, held_real)
-    auroc_same = metrics.auroc(fake_scores(detector, held_fake), real_scores)
-    auroc_other = metrics.auroc(fake_scores(detector, recipes.held_out(dcgan_samples)), real_scores)
-    early = recipes.held_out(recipes.early_cgan().generate(wanted, seed=1))
-    auroc_early = metrics.auroc(fake_scores(detector, early), real_scores)
+    forgers = {"cgan": recipes.held_out(samples), "dcgan_same_steps": recipes.held_out(dcgan_samples),
+               "early_cgan": recipes.held_out(recipes.early_cgan().generate(wanted, seed=1))}
+    auroc = {key: metrics.auroc(fake_scores(detector, images), real_scores)
+             for key, images in forgers.items()}
+    cues = {key: cue_statistics(images) for key, images in {"real": held_real, **forgers}.items()}
 
     seconds = sum(training.trained_seconds(config.checkpoint_dir(name)) for name in
-                  (recipes.CGAN_RUN, recipes.CYCLE_RUN, recipes.NOCYCLE_RUN, recipes.DETECTOR_RUN))
+                  (recipes.CGAN_RUN, recipes.CYCLE_RUN, recipes.NOCYCLE_RUN, recipes.NOCOORD_RUN,
+                   recipes.PAIRED_RUN, recipes.DETECTOR_RUN))
+    coverage = scorer.precision_recall(samples[::len(samples) // n_score])
     report.write_benchmark("gan_applications", {
         "cgan_class_accuracy": class_accuracy,
         "cgan_min_class_accuracy": per_class.min(),
         "cgan_fd": scorer.frechet(samples[::len(samples) // n_score]),
         "dcgan_fd_same_steps": scorer.frechet(dcgan_samples[:n_score]),
         "fd_real_yardstick": real.mean, "fd_real_yardstick_std": real.std, "fd_sample_size": real.n,
-        "cycle_psnr_db": translation["cycle"][0], "identity_psnr_db": metrics.psnr(true_b, x_eval),
-        "nocycle_psnr_db": translation["nocycle"][0],
-        "cycle_class_kept": translation["cycle"][1], "nocycle_class_kept": translation["nocycle"][1],
+        "cgan_precision": coverage.precision, "cgan_recall": coverage.recall,
+        "identity_psnr_db": metrics.psnr(true_b, x_eval),
+        "translator_steps": plan["cycle_epochs"] * int(np.ceil(len(x_a) / plan["cycle_batch_size"])),
+        **{f"{key}_psnr_db": value[0] for key, value in translation.items()},
+        **{f"{key}_class_kept": value[1] for key, value in translation.items()},
         "true_b_class_accuracy": scorer.requested_class_shares(true_b, y_eval)[0],
-        "detector_auroc_same": auroc_same, "detector_auroc_other": auroc_other,
-        "detector_auroc_early_cgan": auroc_early,
+        "detector_epochs": recipes.best_epoch(val_auroc, plan["detector_min_delta"]) + 1,
+        "detector_epochs_trained": len(val_auroc),
+        "detector_auroc_same": auroc["cgan"], "detector_auroc_other": auroc["dcgan_same_steps"],
+        "detector_auroc_early_cgan": auroc["early_cgan"],
+        **{f"{cue}_{key}": values[cue] for key, values in cues.items()
+           for cue in ("grey_share", "high_freq")},
         "generator_steps": steps, "train_seconds": seconds,
         "dcgan_train_seconds": training.trained_seconds(
             config.checkpoint_dir(recipes.DCGAN_SAME_STEPS_RUN)),

@@ -23,7 +23,7 @@ from .diffusion import (LATENT_DIFFUSION_RUN, SHIPPED_DIFFUSION, diffusion_plan,
                         shipped_diffusion_run)
 from .gan_applications import (CGAN_FILE, CGAN_RUN, CGAN_SNAPSHOT, CYCLE_RUN, CYCLE_VARIANTS,
                                DCGAN_SAME_STEPS_RUN, DETECTOR_RUN, NOCOORD_RUN, NOCYCLE_RUN,
-                               PAIRED_RUN, cgan_steps, cycle_domains, dcgan_same_steps,
+                               PAIRED_RUN, best_epoch, cgan_steps, cycle_domains, dcgan_same_steps,
                                detector_data, early_cgan, gan_applications_plan, held_out,
                                lesson_cgan, lesson_cyclegan, lesson_fake_detector,
                                paired_translator, train_fake_detector)
@@ -37,7 +37,7 @@ __all__ = [
     "DCGAN_RUN", "DCGAN_SAME_STEPS_RUN", "DETECTOR_RUN", "DIGIT_DENSITY", "DIGIT_JUDGE",
     "LATENT_DIFFUSION_RUN", "NOCOORD_RUN", "NOCYCLE_RUN", "PAIRED_RUN", "digit_judge",
     "SHIPPED_DIFFUSION", "VAE16_EPOCHS", "NotTrainedError", "Trained", "anomaly_run",
-    "cgan_steps", "cycle_domains", "dcgan_generator", "dcgan_plan", "dcgan_same_steps",
+    "best_epoch", "cgan_steps", "cycle_domains", "dcgan_generator", "dcgan_plan", "dcgan_same_steps",
     "denoiser_run", "detector_data", "diffusion_plan", "early_cgan", "fit_autoencoder",
     "gan_applications_plan", "held_out", "inpainter_run", "latent_diffusion",
     "lesson_anomaly_detector", "lesson_autoencoder", "lesson_cgan", "lesson_cyclegan",

@@ -39,7 +39,7 @@ def gan_applications_plan() -> dict:
     gives the unconditional model at the same number of steps. Translators (the CycleGAN, its
     two ablations and the paired one): 1 epoch on 12,000 + 12,000 digits, batch 32 (375 steps).
     Fake detector: up to `detector_max_epochs`, stopped when its validation AUROC has not risen
-    for `detector_patience` epochs (measurements in `benchmarks/results/history.md`). Fast
+    by more than `detector_min_delta` for `detector_patience` epochs (measurements in `benchmarks/results/history.md`). Fast
     mode: seconds each."""
     return {
         "cgan_n_train": by_mode(None, 1024), "cgan_epochs": by_mode(6, 2), "cgan_batch_size": 128,
@@ -47,7 +47,7 @@ def gan_applications_plan() -> dict:
         "cycle_n_train": by_mode(12_000, 256), "cycle_epochs": 1, "cycle_batch_size": 32,
         "n_translate": by_mode(2000, 200),
         "detector_max_epochs": by_mode(30, 3), "detector_patience": by_mode(3, 1),
-        "detector_validation_share": 0.2,
+        "detector_min_delta": 1e-3, "detector_validation_share": 0.2,
     }
 
 
@@ -222,6 +222,7 @@ def lesson_fake_detector(real, fake, verbose=0, require_trained: bool = False) -
     plan = gan_applications_plan()
     return train_fake_detector(real[0::2], fake[0::2], max_epochs=plan["detector_max_epochs"],
                                patience=plan["detector_patience"],
+                               min_delta=plan["detector_min_delta"],
                                validation_share=plan["detector_validation_share"],
                                verbose=verbose, require_trained=require_trained)
 
