@@ -1,6 +1,6 @@
 """Block diagrams of the course's generative models, drawn with matplotlib alone (no pydot or
 graphviz): `autoencoder()` for lesson 02, `vae()` for lesson 05, `gan()` for lesson 06,
-`conditional_gan()` and `cyclegan()` for lesson 07.
+`conditional_gan()` and `cyclegan()` for lesson 07, `diffusion_chain()` and `unet()` for lesson 08.
 
 Each function opens one figure through pyplot and returns it; end a notebook cell with
 `diagrams.vae();` to show it once.
@@ -198,4 +198,59 @@ def cyclegan():
     _arrow(ax, back.side("bottom"), (back.x, loss.y + loss.h / 2), dashed=True)
     _arrow(ax, image_a.side("bottom"), (image_a.x, loss.y + loss.h / 2), dashed=True)
     _arrow(ax, d_b.side("bottom"), (d_b.x, loss.y + loss.h / 2), dashed=True)
+    return fig
+
+
+def diffusion_chain():
+    """Lesson 08's two chains: the fixed forward process noises x_0 step by step to pure noise
+    (in one jump by its closed form); the learned reverse process removes the predicted noise
+    a step at a time, from pure noise to a new digit."""
+    fig, ax = _canvas(16.0, 7.4, "Diffusion: noise a digit on purpose, learn to undo each step")
+    y_top, y_bottom = 5.4, 2.5
+    states = ["x_0\nclean digit", "x_t\nsome noise", "x_t′\nmore noise", "x_T\npure noise"]
+    xs = [1.6, 5.9, 10.2, 14.5]
+    kinds = ["data", "data", "data", "noise"]
+    boxes = [_box(ax, x, (y_top + y_bottom) / 2, 2.4, 1.5, text, kind)
+             for x, text, kind in zip(xs, states, kinds)]
+    for a, b in zip(boxes, boxes[1:]):
+        _arrow(ax, (a.x + a.w / 2, a.y + 0.45), (b.x - b.w / 2, b.y + 0.45))
+        _arrow(ax, (b.x - b.w / 2, b.y - 0.45), (a.x + a.w / 2, a.y - 0.45), dashed=True)
+    ax.text(8.05, 5.6, "forward q: fixed, no learning; x_t = √ᾱ_t·x_0 + √(1 − ᾱ_t)·ε in one jump",
+            ha="center", va="center", fontsize=FONT_SIZE)
+    ax.text(8.05, 2.3, "reverse: the network predicts ε̂ = ε_θ(x_t, t), a step removes part of it",
+            ha="center", va="center", fontsize=FONT_SIZE, color="#8a2b2b")
+    _box(ax, 8.05, 0.85, 13.6, 1.3,
+         "training: draw x_0, t and ε; loss = ‖ε − ε_θ(x_t, t)‖²\n"
+         "sampling: start from pure noise, run the reverse chain (DDIM or DDPM)", "loss")
+    return fig
+
+
+def unet():
+    """Lesson 08's noise predictor ε_θ(x_t, t): a small U-Net, residual blocks at 28, 14 and
+    7 px on the way down and back up, skip connections across, the step t embedded and added
+    in every block."""
+    fig, ax = _canvas(16.0, 8.8, "U-Net ε_θ(x_t, t): down to 7×7 and back, with skips across")
+    x_t = _box(ax, 1.3, 6.6, 2.2, 1.3, "noisy image x_t\n28×28×1", "data")
+    step = _box(ax, 1.3, 1.3, 2.2, 1.3, "step t\n(an integer)", "code")
+    embed = _box(ax, 4.6, 1.3, 3.2, 1.3, "sinusoidal embedding\n→ 2 × Dense", "network")
+    down = [_box(ax, 4.6, 6.6, 2.6, 1.3, "block, 28×28\n16 channels", "network"),
+            _box(ax, 6.6, 4.6, 2.6, 1.3, "block, 14×14\n32 channels", "network")]
+    bottom = _box(ax, 8.6, 2.9, 2.8, 1.3, "2 blocks, 7×7\n64 channels", "network")
+    up = [_box(ax, 10.6, 4.6, 2.6, 1.3, "block, 14×14\n32 channels", "network"),
+          _box(ax, 12.6, 6.6, 2.6, 1.3, "block, 28×28\n16 channels", "network")]
+    out = _box(ax, 14.9, 4.6, 1.9, 1.3, "noise ε̂\n28×28×1", "data")
+    _arrow(ax, x_t.side("right"), down[0].side("left"))
+    _arrow(ax, down[0].side("bottom"), down[1].side("left"), bend="angle,angleA=-90,angleB=180,rad=0")
+    _arrow(ax, down[1].side("bottom"), bottom.side("left"), bend="angle,angleA=-90,angleB=180,rad=0")
+    _arrow(ax, bottom.side("right"), up[0].side("bottom"), bend="angle,angleA=0,angleB=-90,rad=0")
+    _arrow(ax, up[0].side("right"), up[1].side("bottom"), bend="angle,angleA=0,angleB=-90,rad=0")
+    _arrow(ax, up[1].side("right"), out.side("top"), bend="angle,angleA=0,angleB=90,rad=0")
+    for a, b in [(down[0], up[1]), (down[1], up[0])]:
+        _arrow(ax, a.side("right"), b.side("left"), dashed=True)
+    ax.text(8.6, 6.95, "skip: concatenate", ha="center", va="center", fontsize=FONT_SIZE - 1,
+            color="#8a2b2b")
+    _arrow(ax, step.side("right"), embed.side("left"))
+    _arrow(ax, embed.side("right"), bottom.side("bottom"), bend="angle,angleA=0,angleB=90,rad=0")
+    ax.text(8.0, 0.45, "the embedding is added inside every block (strided convolutions go down,"
+            " upsampling goes up)", ha="center", va="center", fontsize=FONT_SIZE - 1)
     return fig

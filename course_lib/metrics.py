@@ -241,14 +241,32 @@ def nearest_images(images, reference, batch_size: int = 256):
     distances far below those of real, unseen images.
     """
     images, reference = check_images(images, "images"), check_images(reference, "reference")
-    flat_ref = reference.reshape(len(reference), -1).astype(np.float64)
-    ref_sq = (flat_ref ** 2).sum(1)
+    indices, distances = nearest_rows(images.reshape(len(images), -1),
+                                      reference.reshape(len(reference), -1), batch_size)
+    return reference[indices], distances
+
+
+def nearest_rows(points, reference, batch_size: int = 256):
+    """For each row of `points` (n, d), the index of its nearest row of `reference` (m, d) and
+    the Euclidean distance to it."""
+    points, reference = _feature_sets(points, reference)
+    ref_sq = (reference ** 2).sum(1)
     indices, distances = [], []
-    for start in range(0, len(images), batch_size):
-        flat = images[start:start + batch_size].reshape(-1, flat_ref.shape[1]).astype(np.float64)
-        d2 = (flat ** 2).sum(1)[:, None] - 2.0 * flat @ flat_ref.T + ref_sq[None]
+    for start in range(0, len(points), batch_size):
+        batch = points[start:start + batch_size]
+        d2 = (batch ** 2).sum(1)[:, None] - 2.0 * batch @ reference.T + ref_sq[None]
         idx = d2.argmin(1)
         indices.append(idx)
-        distances.append(np.sqrt(np.maximum(d2[np.arange(len(flat)), idx], 0.0)))
-    indices = np.concatenate(indices)
-    return reference[indices], np.concatenate(distances)
+        distances.append(np.sqrt(np.maximum(d2[np.arange(len(batch)), idx], 0.0)))
+    return np.concatenate(indices), np.concatenate(distances)
+
+
+def closer_than_real(distances, real_distances) -> float:
+    """Share of generated samples nearer their nearest training example than the median real
+    unseen example is (`distances` and `real_distances`: each one's distance to its nearest
+    training example). About 0.5 when samples are as new as unseen real data; towards 1 when
+    they hug, or copy, the training set."""
+    distances, real_distances = np.ravel(distances), np.ravel(real_distances)
+    if distances.size == 0 or real_distances.size == 0:
+        raise ValueError("closer_than_real: both distance sets must be non-empty")
+    return float(np.mean(distances < np.median(real_distances)))

@@ -101,11 +101,15 @@ class ImageScorer:
 
     def nearest_train_distance(self, images, n: int) -> float:
         """Mean pixel distance from the first `n` images to their nearest training image."""
+        return float(self.nearest_train_distances(images, n).mean())
+
+    def nearest_train_distances(self, images, n: int) -> np.ndarray:
+        """Pixel distance from each of the first `n` images to its nearest training image."""
         if self.train_images is None:
             raise ValueError("nearest_train_distance needs the training images: build the "
                              "scorer with train_images=...")
         images = check_images(images)[:check_positive_int(n, "n")]
-        return float(metrics.nearest_images(images, self.train_images)[1].mean())
+        return metrics.nearest_images(images, self.train_images)[1]
 
     def requested_class_shares(self, images, requested) -> tuple:
         """For images generated on request: (share the CNN reads as the requested class,

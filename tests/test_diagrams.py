@@ -25,9 +25,14 @@ LABELS = {
                         "embed(y)·φ", "auxiliary", "10 · class cross-entropy"],
     "cyclegan": ["domain A", "G_AB", "G_BA", "D_B", "PatchGAN", "least squares", "cycle",
                  "identity", "B to A"],
+    "diffusion_chain": ["clean digit", "pure noise", "forward q", "√ᾱ_t·x_0", "ε_θ(x_t, t)",
+                        "DDIM or DDPM", "‖ε − ε_θ(x_t, t)‖²"],
+    "unet": ["x_t", "step t", "sinusoidal", "28×28", "14×14", "7×7", "skip", "noise ε̂"],
 }
-BOXES = {"autoencoder": 6, "vae": 9, "gan": 8, "conditional_gan": 9, "cyclegan": 8}
-ARROWS = {"autoencoder": 6, "vae": 11, "gan": 7, "conditional_gan": 8, "cyclegan": 9}
+BOXES = {"autoencoder": 6, "vae": 9, "gan": 8, "conditional_gan": 9, "cyclegan": 8,
+         "diffusion_chain": 5, "unet": 9}
+ARROWS = {"autoencoder": 6, "vae": 11, "gan": 7, "conditional_gan": 8, "cyclegan": 9,
+          "diffusion_chain": 6, "unet": 10}
 
 
 @pytest.fixture(autouse=True)

@@ -130,3 +130,20 @@ def test_precision_recall_counts_a_point_inside_its_neighbours_ball():
 def test_precision_recall_refuses_bad_features(real, fake, k, message):
     with pytest.raises(ValueError, match=message):
         metrics.precision_recall(real, fake, k=k)
+
+
+def test_nearest_rows_finds_each_points_nearest_reference_row():
+    reference = np.array([[0.0, 0.0], [10.0, 0.0], [0.0, 5.0]])
+    index, distance = metrics.nearest_rows(np.array([[9.0, 0.0], [1.0, 4.0], [0.0, 0.0]]), reference,
+                                           batch_size=2)
+    np.testing.assert_array_equal(index, [1, 2, 0])
+    np.testing.assert_allclose(distance, [1.0, np.sqrt(2.0), 0.0])
+
+
+def test_closer_than_real_is_a_half_for_real_like_distances_and_one_for_copies():
+    real = np.linspace(3, 5, 1001)  # median 4
+    assert metrics.closer_than_real(np.random.default_rng(1).uniform(3, 5, 5000), real) == \
+        pytest.approx(0.5, abs=0.03)
+    assert metrics.closer_than_real(np.zeros(10), real) == 1.0  # exact copies
+    with pytest.raises(ValueError, match="non-empty"):
+        metrics.closer_than_real([], real)

@@ -321,6 +321,9 @@ class LatentDiffusion:
         self.mean, self.std = mean, std
 
     def generate(self, n: int, steps: int = 50, seed: int = 0) -> np.ndarray:
-        """`n` images in [0, 1]: codes sampled by DDIM in `steps` steps, decoded by the VAE."""
-        codes = self.diffusion.sample(n, steps=steps, seed=seed) * self.std + self.mean
-        return self.vae.decode(codes)
+        """`n` images in [0, 1]: the codes of `sample_codes`, decoded by the VAE."""
+        return self.vae.decode(self.sample_codes(n, steps=steps, seed=seed))
+
+    def sample_codes(self, n: int, steps: int = 50, seed: int = 0) -> np.ndarray:
+        """`n` codes in the VAE's latent space, sampled by DDIM in `steps` steps."""
+        return self.diffusion.sample(n, steps=steps, seed=seed) * self.std + self.mean
