@@ -15,6 +15,10 @@
    samples, trained until its validation AUROC stops rising), AUROC on held-out samples of that
    generator, of its first-epoch snapshot and of the unconditional GAN; and per source the
    grey-pixel share and edge energy (`models.detector.cue_statistics`), the cues it may read.
+4. Checkerboard artefacts: exercise 1's clothes generator (transposed convolutions) and the same
+   with resize-then-convolve upsampling (Odena et al. 2016), same clothes and epochs: the
+   grid-locked 2-pixel pattern of their samples (`models.detector.grid_pattern`) beside real
+   clothes'.
 
 The notebook and this benchmark train the same recipes into the same checkpoints, so whichever
 runs second reloads (the conditional generator is saved to `build/models/cgan_generator.keras`).
@@ -28,7 +32,7 @@ import numpy as np
 
 from course_lib import config, data, metrics, recipes, report, training
 from course_lib.domains import to_style_b
-from course_lib.models.detector import cue_statistics, fake_scores
+from course_lib.models.detector import cue_statistics, fake_scores, grid_pattern
 from course_lib.scoring import ImageScorer
 
 
@@ -69,6 +73,11 @@ def main():
              for key, images in forgers.items()}
     cues = {key: cue_statistics(images) for key, images in {"real": held_real, **forgers}.items()}
 
+    (x_clothes, y_clothes), _ = data.load_fashion_mnist(n_train=plan["clothes_n_train"])
+    clothes_wanted = np.repeat(np.arange(10), 100)
+    grid = {up: grid_pattern(recipes.clothes_cgan(x_clothes, y_clothes, upsampling=up).model
+                             .generate(clothes_wanted, seed=2)) for up in recipes.CLOTHES_RUNS}
+
     seconds = sum(training.trained_seconds(config.checkpoint_dir(name)) for name in
                   (recipes.CGAN_RUN, recipes.CYCLE_RUN, recipes.NOCYCLE_RUN, recipes.NOCOORD_RUN,
                    recipes.PAIRED_RUN, recipes.DETECTOR_RUN))
@@ -91,6 +100,10 @@ def main():
         "detector_auroc_early_cgan": auroc["early_cgan"],
         **{f"{cue}_{key}": values[cue] for key, values in cues.items()
            for cue in ("grey_share", "high_freq")},
+        "grid_pattern_real_clothes": grid_pattern(x_clothes[:len(clothes_wanted)]),
+        "grid_pattern_clothes": grid["transpose"], "grid_pattern_clothes_resize": grid["resize"],
+        "clothes_resize_train_seconds": training.trained_seconds(
+            config.checkpoint_dir(recipes.CLOTHES_RUNS["resize"])),
         "generator_steps": steps, "train_seconds": seconds,
         "dcgan_train_seconds": training.trained_seconds(
             config.checkpoint_dir(recipes.DCGAN_SAME_STEPS_RUN)),

@@ -38,15 +38,32 @@ from .gan import (GAN, NOISE_DIM, discriminator_loss, generator_loss, image_feat
 from .steps import apply_gradients, track, unit_images
 
 N_CLASSES = 10
+UPSAMPLINGS = ("transpose", "resize")
+
+
+def resize_upsample_to_image(x, filters: int):
+    """7×7 feature maps → nearest-neighbour resize to 14×14, 3 × 3 convolution, batch norm and
+    ReLU → resize to 28×28 and a sigmoid 3 × 3 convolution to one channel: `upsample_to_image`
+    with resize-then-convolve in place of transposed convolutions (Odena, Dumoulin & Olah
+    2016), so every output pixel is made from the same pattern of inputs."""
+    x = layers.UpSampling2D(2, interpolation="nearest")(x)
+    x = layers.Conv2D(filters, 3, padding="same", use_bias=False)(x)
+    x = layers.ReLU()(layers.BatchNormalization()(x))
+    x = layers.UpSampling2D(2, interpolation="nearest")(x)
+    return layers.Conv2D(1, 3, padding="same", activation="sigmoid", name="pixels")(x)
 
 
 def build_conditional_generator(noise_dim: int = NOISE_DIM, n_classes: int = N_CLASSES,
-                                filters=(128, 64), name: str = "cgan_generator"):
+                                filters=(128, 64), name: str = "cgan_generator",
+                                upsampling: str = "transpose"):
     """Inputs `noise` (n, noise_dim) floats and `labels` (n,) int32 class indices → (n, 28, 28, 1)
     images in [0, 1]. Lesson 06's generator (dense → 7×7 → two `Conv2DTranspose` upsamplings →
-    sigmoid) whose first batch norm is conditional: normalized units × scale[y] + shift[y]."""
+    sigmoid) whose first batch norm is conditional: normalized units × scale[y] + shift[y].
+    `upsampling="resize"` upsamples with `resize_upsample_to_image` instead."""
     check_positive_int(noise_dim, "noise_dim")
     check_positive_int(n_classes, "n_classes")
+    if upsampling not in UPSAMPLINGS:
+        raise ValueError(f"upsampling: got {upsampling!r}; expected one of {UPSAMPLINGS}")
     noise = keras.Input((noise_dim,), name="noise")
     labels = keras.Input((), dtype="int32", name="labels")
     units = 7 * 7 * filters[0]
@@ -57,7 +74,8 @@ def build_conditional_generator(noise_dim: int = NOISE_DIM, n_classes: int = N_C
     x = layers.Add()([layers.Multiply()([x, scale]), shift])
     x = layers.ReLU()(x)
     x = layers.Reshape((7, 7, filters[0]))(x)
-    return keras.Model([noise, labels], upsample_to_image(x, filters[1]), name=name)
+    upsample = upsample_to_image if upsampling == "transpose" else resize_upsample_to_image
+    return keras.Model([noise, labels], upsample(x, filters[1]), name=name)
 
 
 def build_conditional_discriminator(n_classes: int = N_CLASSES, filters=(32, 64),
@@ -131,18 +149,22 @@ class ConditionalGAN(GAN):
     and integer class indices; each batch does one discriminator update, then one generator
     update, both on the batch's labels. Calling the model on `(images, labels)` returns the
     discriminator's logits. Compiling, the two optimizers, the metrics and saving are `GAN`'s.
+    `upsampling`: the generator's, "transpose" (lesson 06's) or "resize".
     """
 
     def __init__(self, noise_dim: int = NOISE_DIM, n_classes: int = N_CLASSES, seed: int = 0,
-                 d_class_weight: float = 10.0, g_class_weight: float = 1.0, **kwargs):
+                 d_class_weight: float = 10.0, g_class_weight: float = 1.0,
+                 upsampling: str = "transpose", **kwargs):
         # Set before GAN.__init__, which builds the networks with them.
         self.n_classes = check_positive_int(n_classes, "n_classes")
+        self.upsampling = upsampling
         self.d_class_weight = check_weight(d_class_weight, "d_class_weight")
         self.g_class_weight = check_weight(g_class_weight, "g_class_weight")
         super().__init__(noise_dim, seed, **kwargs)
 
     def build_networks(self):
-        return (build_conditional_generator(self.noise_dim, self.n_classes),
+        return (build_conditional_generator(self.noise_dim, self.n_classes,
+                                            upsampling=self.upsampling),
                 build_conditional_discriminator(self.n_classes))
 
     def call(self, inputs, training=False):
@@ -224,4 +246,5 @@ class ConditionalGAN(GAN):
 
     def get_config(self):
         return {**super().get_config(), "n_classes": self.n_classes,
-                "d_class_weight": self.d_class_weight, "g_class_weight": self.g_class_weight}
+                "d_class_weight": self.d_class_weight, "g_class_weight": self.g_class_weight,
+                "upsampling": self.upsampling}

@@ -21,23 +21,23 @@ from .dcgan import (DCGAN_FILE, DCGAN_RUN, dcgan_generator, dcgan_plan, lesson_d
 from .diffusion import (LATENT_DIFFUSION_RUN, SHIPPED_DIFFUSION, diffusion_plan,
                         latent_diffusion, pixel_diffusion, pixel_unet, shipped_diffusion,
                         shipped_diffusion_run)
-from .gan_applications import (CGAN_FILE, CGAN_RUN, CGAN_SNAPSHOT, CYCLE_RUN, CYCLE_VARIANTS,
-                               DCGAN_SAME_STEPS_RUN, DETECTOR_RUN, NOCOORD_RUN, NOCYCLE_RUN,
-                               PAIRED_RUN, best_epoch, cgan_steps, cycle_domains, dcgan_same_steps,
-                               detector_data, early_cgan, gan_applications_plan, held_out,
-                               lesson_cgan, lesson_cyclegan, lesson_fake_detector,
-                               paired_translator, train_fake_detector)
+from .gan_applications import (CGAN_FILE, CGAN_RUN, CGAN_SNAPSHOT, CLOTHES_RUNS, CYCLE_RUN,
+                               CYCLE_VARIANTS, DCGAN_SAME_STEPS_RUN, DETECTOR_RUN, NOCOORD_RUN,
+                               NOCYCLE_RUN, PAIRED_RUN, best_epoch, cgan_steps, clothes_cgan,
+                               cycle_domains, dcgan_same_steps, detector_data, early_cgan,
+                               gan_applications_plan, held_out, lesson_cgan, lesson_cyclegan,
+                               lesson_fake_detector, paired_translator, train_fake_detector)
 from .runs import NotTrainedError, Trained, require_finished, train_or_reload
 from .vae import (VAE16_EPOCHS, lesson_vae, lesson_vae16, vae16_run, vae_benchmark_run,
                   vae_run)
 
 __all__ = [
-    "CGAN_FILE", "CGAN_RUN", "CGAN_SNAPSHOT", "CNN_FILE", "CNN_RUN", "CYCLE_RUN", "CYCLE_VARIANTS",
+    "CGAN_FILE", "CGAN_RUN", "CGAN_SNAPSHOT", "CLOTHES_RUNS", "CNN_FILE", "CNN_RUN", "CYCLE_RUN", "CYCLE_VARIANTS",
     "DCGAN_FILE",
     "DCGAN_RUN", "DCGAN_SAME_STEPS_RUN", "DETECTOR_RUN", "DIGIT_DENSITY", "DIGIT_JUDGE",
     "LATENT_DIFFUSION_RUN", "NOCOORD_RUN", "NOCYCLE_RUN", "PAIRED_RUN", "digit_judge",
     "SHIPPED_DIFFUSION", "VAE16_EPOCHS", "NotTrainedError", "Trained", "anomaly_run",
-    "best_epoch", "cgan_steps", "cycle_domains", "dcgan_generator", "dcgan_plan", "dcgan_same_steps",
+    "best_epoch", "cgan_steps", "clothes_cgan", "cycle_domains", "dcgan_generator", "dcgan_plan", "dcgan_same_steps",
     "denoiser_run", "detector_data", "diffusion_plan", "early_cgan", "fit_autoencoder",
     "gan_applications_plan", "held_out", "inpainter_run", "latent_diffusion",
     "lesson_anomaly_detector", "lesson_autoencoder", "lesson_cgan", "lesson_cyclegan",

@@ -31,6 +31,8 @@ CYCLE_VARIANTS = {  # variant → (run name, CycleGAN settings besides seed 0)
     "nocoord": (NOCOORD_RUN, {"coordinates": False}),
 }
 DETECTOR_RUN = "lesson07_detector_es"
+CLOTHES_RUNS = {"transpose": "lesson07_fashion_cgan",  # exercise 1's run (the learner's code)
+                "resize": "bench_gan_applications_fashion_resize"}
 
 
 def gan_applications_plan() -> dict:
@@ -48,6 +50,7 @@ def gan_applications_plan() -> dict:
         "n_translate": by_mode(2000, 200),
         "detector_max_epochs": by_mode(30, 3), "detector_patience": by_mode(3, 1),
         "detector_min_delta": 1e-3, "detector_validation_share": 0.2,
+        "clothes_n_train": by_mode(30_000, 512), "clothes_epochs": by_mode(2, 1),
     }
 
 
@@ -139,6 +142,22 @@ def paired_translator(x_a, verbose=2, require_trained: bool = False) -> Trained:
                            to_style_b(x_a), name=PAIRED_RUN, epochs=plan["cycle_epochs"],
                            batch_size=plan["cycle_batch_size"], compile_args=compile_args,
                            made_by="lesson 07", verbose=verbose, require_trained=require_trained)
+
+
+def clothes_cgan(x, y, upsampling: str = "transpose", verbose=2,
+                 require_trained: bool = False) -> Trained:
+    """A `ConditionalGAN(seed=0, upsampling=...)` trained on clothes (Fashion-MNIST images and
+    labels: the plan's `clothes_n_train`) for `clothes_epochs` of batch 128, or reloaded:
+    "transpose" is exercise 1's run, "resize" the same with resize-then-convolve upsampling
+    (`benchmarks/gan_applications.py`), each under its run in `CLOTHES_RUNS`."""
+    if upsampling not in CLOTHES_RUNS:
+        raise ValueError(f"upsampling: got {upsampling!r}; expected one of {sorted(CLOTHES_RUNS)}")
+    plan = gan_applications_plan()
+    return train_or_reload(lambda: ConditionalGAN(seed=0, upsampling=upsampling), x, y,
+                           name=CLOTHES_RUNS[upsampling], epochs=plan["clothes_epochs"],
+                           batch_size=128, compile_args={},
+                           made_by="lesson 07's exercise 1 or benchmarks/gan_applications.py",
+                           verbose=verbose, require_trained=require_trained)
 
 
 def detector_data(real, fake, seed: int = 0):

@@ -226,3 +226,17 @@ def test_fit_resumable_trains_and_resumes(tmp_path):
     assert history["g_loss"][0] == first["g_loss"][0] and len(history["g_loss"]) == 2
     assert int(resumed.d_optimizer.iterations.numpy()) == int(resumed.g_optimizer.iterations.numpy()) == 8
     assert json.loads((tmp_path / "run" / training.STATE).read_text())["epoch"] == 2
+
+
+def test_resize_upsampling_replaces_the_transposed_convolutions():
+    generator = build_conditional_generator(noise_dim=8, upsampling="resize")
+    kinds = {type(layer).__name__ for layer in generator.layers}
+    assert "UpSampling2D" in kinds and "Conv2DTranspose" not in kinds
+    out = generator.predict({"noise": np.zeros((3, 8), np.float32), "labels": np.arange(3)},
+                            verbose=0)
+    assert out.shape == (3, 28, 28, 1) and 0.0 <= out.min() and out.max() <= 1.0
+    model = ConditionalGAN(noise_dim=8, upsampling="resize")
+    assert model.get_config()["upsampling"] == "resize"
+    assert "Conv2DTranspose" not in {type(layer).__name__ for layer in model.generator.layers}
+    with pytest.raises(ValueError, match="upsampling: got 'bilinear'"):
+        build_conditional_generator(upsampling="bilinear")

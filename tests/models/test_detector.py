@@ -38,3 +38,13 @@ def test_scores_are_probabilities_and_bad_images_are_named():
     assert scores.shape == (4,) and np.all((0 <= scores) & (scores <= 1))
     with pytest.raises(ValueError, match=r"expected values in \[0, 1\]"):
         fake_scores(build_fake_detector(), blobs(2) * 30)
+
+
+def test_grid_pattern_sees_what_is_locked_to_the_pixel_grid():
+    from course_lib.models.detector import grid_pattern
+
+    rows, cols = np.indices((28, 28))
+    board = ((rows + cols) % 2).astype(np.float32)[None, :, :, None]  # a checkerboard of 0 and 1
+    assert grid_pattern(np.repeat(board, 4, axis=0)) == pytest.approx(0.5)
+    assert grid_pattern(np.concatenate([board, 1 - board])) == pytest.approx(0.0, abs=1e-12)
+    assert grid_pattern(np.full((2, 28, 28, 1), 0.3, np.float32)) == pytest.approx(0.0, abs=1e-12)

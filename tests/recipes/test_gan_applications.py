@@ -126,3 +126,17 @@ def test_translator_variants_and_the_paired_translator(monkeypatch):
 def test_detector_data_names_bad_images():
     with pytest.raises(ValueError, match="real: got uint8 images"):
         recipes.detector_data((strokes(2) * 255).astype(np.uint8), blobs(2))
+
+
+def test_clothes_cgan_trains_each_upsampling_under_its_own_run(monkeypatch):
+    monkeypatch.setenv("COURSE_FAST", "1")
+    x, y = images(32), np.arange(32) % 10
+    model, history = recipes.clothes_cgan(x, y, upsampling="resize", verbose=0)
+    assert model.upsampling == "resize"
+    assert len(history["d_loss"]) == recipes.gan_applications_plan()["clothes_epochs"]
+    assert (checkpoint_dir(recipes.CLOTHES_RUNS["resize"]) / "state.json").exists()
+    assert not (checkpoint_dir(recipes.CLOTHES_RUNS["transpose"]) / "state.json").exists()
+    with pytest.raises(recipes.NotTrainedError):
+        recipes.clothes_cgan(x, y, require_trained=True)
+    with pytest.raises(ValueError, match="upsampling: got 'bilinear'"):
+        recipes.clothes_cgan(x, y, upsampling="bilinear")
