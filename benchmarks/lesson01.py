@@ -36,7 +36,7 @@ def timed(fn):
 
 def main():
     config.seed_everything(0)
-    (x, y), (x_test, y_test) = data.load_mnist(n_train=config.by_mode(None, 3000),
+    (x, y), (x_test, y_test) = data.load_mnist(n_train=config.by_mode(None, 1500),
                                                n_test=config.by_mode(None, 1000))
     flat, flat_test = x.reshape(len(x), -1), x_test.reshape(len(x_test), -1)
     figures, seconds = {}, {}
@@ -55,7 +55,7 @@ def main():
     figures["gaussian_full_test_accuracy"] = figures[f"{best}_test_accuracy"]
 
     (logreg, _, _), seconds["logreg"] = timed(lambda: baselines.tuned_logistic_regression(
-        flat, y, C_GRID, n_search=config.by_mode(10_000, 2000), max_iter=MAX_ITER))
+        flat, y, C_GRID, n_search=config.by_mode(10_000, 1000), max_iter=MAX_ITER))
     figures["logreg_test_accuracy"] = logreg.score(flat_test, y_test)
     figures["logreg_C"] = logreg.C
     figures["logreg_iterations"] = int(logreg.n_iter_.max())
