@@ -1,4 +1,13 @@
-"""Lesson 06 benchmark: the course DCGAN against the recipe of the TensorFlow DCGAN tutorial.
+"""Lesson 06 benchmark: the lesson's DCGAN against the same GAN with a stronger discriminator,
+and the course GAN against the recipe of the TensorFlow DCGAN tutorial.
+
+Lesson 06's model (`recipes.lesson_dcgan`: D with 32 and 64 filters and dropout 0.3) and the
+same GAN with a spectrally normalized D of twice the widths and no dropout (Miyato et al.
+2018; `SN_DISCRIMINATOR`) train on the same data, batch, seed and optimizers for the lesson's 8
+epochs; both runs are reloaded when finished. Each is scored on the lesson's 5,000 samples
+(seed 1) against the 10,000 test digits: Fréchet distance, confident share, precision and
+recall, every class share, and its last epoch's mean D(x) and D(G(z)); the images per second of
+a training step of each are measured in alternation, in the same process and conditions.
 
 The reference re-implements, in our own code, the architecture and hyperparameters of
 tensorflow.org/tutorials/generative/dcgan: noise of 100 numbers; generator Dense(7·7·256) →
@@ -7,7 +16,8 @@ and LeakyReLU between, no biases; discriminator Conv2D 64 and 128 (5×5, stride 
 LeakyReLU and dropout 0.3, then one logit; cross-entropy on logits; Adam(1e-4) for each network;
 batch 256; data scaled to [−1, 1]; both networks updated from one forward pass per step.
 
-Both models train for the same number of generator steps on the same MNIST training images.
+For the tutorial comparison both models train for the same number of generator steps on the
+same MNIST training images; the course model there is `GAN` with its default discriminator.
 Each is scored on 10,000 generated digits: the Fréchet distance to the 10,000 test digits in the
 feature space of the lesson-01 CNN (lower is better; beside it the yardstick, 10,000 real
 training digits scored the same way, five draws), the largest and smallest class share of
@@ -18,10 +28,15 @@ slower): its course model is not lesson 06's run and is not saved (lesson 06's r
 `recipes.lesson_dcgan`, writes the one `dcgan_generator.keras`); its progress GIF goes to
 `build/bench/dcgan_progress/`.
 
-Usage: python benchmarks/dcgan.py [--steps N]   (COURSE_FAST=1 for a smoke run)
+The tutorial comparison takes over an hour (the reference alone 3,832 s on 2 cores) and has
+no checkpoint: `--keep-equal-steps` copies its figures from the committed results file instead
+of training both models again.
+
+Usage: python benchmarks/dcgan.py [--steps N] [--keep-equal-steps]   (COURSE_FAST=1: smoke run)
 """
 
 import argparse
+import json
 import time
 
 import course_lib  # noqa: F401  (quiets TensorFlow before it loads)
@@ -32,7 +47,7 @@ from keras import layers
 
 from course_lib import config, data, report, training
 from course_lib.models.gan import GAN
-from course_lib.recipes import reference_classifier
+from course_lib.recipes import dcgan_plan, lesson_dcgan, reference_classifier, train_dcgan
 from course_lib.scoring import ImageScorer
 from course_lib.validation import check_positive_int
 
@@ -40,6 +55,14 @@ COURSE_BATCH = 128
 REFERENCE_BATCH = 256
 REFERENCE_NOISE = 100
 FRAMES = 10
+SN_RUN = "lesson06_dcgan_sn"
+SN_DISCRIMINATOR = {"filters": (64, 128), "dropout": 0.0, "spectral_norm": True}
+EQUAL_STEPS_KEYS = (
+    "fd_course", "fd_reference", "fd_untrained", "fd_real_yardstick", "fd_real_yardstick_std",
+    "fd_sample_size", "generator_steps", "min_class_share", "max_class_share",
+    "reference_min_class_share", "reference_max_class_share", "course_confident_share",
+    "reference_confident_share", "course_img_per_s", "reference_img_per_s", "train_seconds",
+    "reference_train_seconds")
 
 
 def reference_generator():
@@ -118,7 +141,51 @@ def batches(x, batch_size, steps, seed):
     return ds.repeat().take(steps)
 
 
-def main(steps):
+def discriminator_comparison() -> dict:
+    """Lesson 06's run and the spectrally normalized one (each trained or reloaded), scored like
+    the lesson's last epoch, with the training speed of each."""
+    plan = dcgan_plan()
+    (x_train, _), (x_test, _) = data.load_mnist(n_train=plan["n_train"], n_test=plan["n_test"])
+    scorer = ImageScorer(reference_classifier(verbose=2), x_test)
+    runs = {"": (lesson_dcgan(verbose=2), None),  # the lesson's figures carry no prefix
+            "sn_": (train_dcgan(x_train, epochs=plan["epochs"], name=SN_RUN,
+                                discriminator=SN_DISCRIMINATOR), SN_DISCRIMINATOR)}
+    speeds = images_per_second({prefix: options for prefix, (_, options) in runs.items()}, x_train)
+    figures = {"lesson_epochs": plan["epochs"], "lesson_n_score": plan["n_score"]}
+    for prefix, ((gan, history), _) in runs.items():
+        score = scorer.score(gan.generate(plan["n_score"], seed=1))
+        figures[prefix + "fd" if prefix else "fd_lesson"] = score["fd"]
+        figures.update({prefix + key: score[key] for key in ("confident_share", "precision", "recall")})
+        figures.update({prefix + "d_real": history["d_real"][-1],
+                        prefix + "d_fake": history["d_fake"][-1],
+                        prefix + "img_per_s": speeds[prefix]})
+        figures.update({f"{prefix}class_share_{d}": share
+                        for d, share in enumerate(score["class_shares"])})
+    return figures
+
+
+def images_per_second(options: dict, x, steps: int = None, rounds: int = 3) -> dict:
+    """Training images per second of a `GAN` with each discriminator in `options` (name →
+    options), timed over `steps` batches of 128 in alternation, `rounds` times (median)."""
+    steps = steps or config.by_mode(20, 2)
+    ds = batches(x, COURSE_BATCH, steps, seed=0)
+    models = {}
+    for name, discriminator in options.items():
+        models[name] = GAN(seed=0, discriminator=discriminator)
+        models[name].compile()
+        models[name].fit(ds, epochs=1, verbose=0)  # traces the step
+    seconds = {name: [] for name in models}
+    for _ in range(rounds):
+        for name, model in models.items():
+            start = time.perf_counter()
+            model.fit(ds, epochs=1, verbose=0)
+            seconds[name].append(time.perf_counter() - start)
+    return {name: steps * COURSE_BATCH / float(np.median(s)) for name, s in seconds.items()}
+
+
+def equal_steps(steps) -> dict:
+    """The course GAN (default discriminator) and the tutorial recipe after `steps` generator
+    steps each, scored on 10,000 samples against the test digits."""
     steps = check_positive_int(steps, "steps") // min(FRAMES, steps) * min(FRAMES, steps)
     (x_train, _), (x_test, _) = data.load_mnist(n_train=config.by_mode(None, 2048),
                                                 n_test=config.by_mode(None, 1000))
@@ -139,7 +206,10 @@ def main(steps):
     reference = scorer.score(reference_images)
 
     untrained = scorer.frechet(GAN(seed=0).generate(n_samples, seed=1))
-    report.write_benchmark("dcgan", {
+    print("course class shares   ", np.round(course["class_shares"], 3))
+    print("reference class shares", np.round(reference["class_shares"], 3))
+    print(f"progress GIF: {gif}")
+    return {
         "fd_course": course["fd"], "fd_reference": reference["fd"], "fd_untrained": untrained,
         "fd_real_yardstick": real.mean, "fd_real_yardstick_std": real.std, "fd_sample_size": real.n,
         "generator_steps": steps,
@@ -151,14 +221,36 @@ def main(steps):
         "course_img_per_s": steps * COURSE_BATCH / course_seconds,
         "reference_img_per_s": steps * REFERENCE_BATCH / reference_seconds,
         "train_seconds": course_seconds, "reference_train_seconds": reference_seconds,
-    })
-    print("course class shares   ", np.round(course["class_shares"], 3))
-    print("reference class shares", np.round(reference["class_shares"], 3))
-    print(f"progress GIF: {gif}")
+    }
+
+
+def committed_equal_steps() -> dict:
+    """The tutorial comparison's figures from the committed results file."""
+    path = report.results_dir() / "dcgan.json"
+    if not path.exists():
+        raise FileNotFoundError(f"{path} is missing: run without --keep-equal-steps")
+    saved = json.loads(path.read_text())
+    missing = [key for key in EQUAL_STEPS_KEYS if key not in saved]
+    if missing:
+        raise ValueError(f"{path} has no {missing}: run without --keep-equal-steps")
+    return {key: saved[key] for key in EQUAL_STEPS_KEYS}
+
+
+def main(steps, keep_equal_steps=False):
+    figures = committed_equal_steps() if keep_equal_steps else equal_steps(steps)
+    comparison = discriminator_comparison()
+    report.write_benchmark("dcgan", {**figures, **comparison})
+    for prefix, label in (("", "lesson's dropout D"), ("sn_", "spectrally normalized D")):
+        print(f"{label}: Fréchet {comparison[prefix + 'fd' if prefix else 'fd_lesson']:.2f}, "
+              + ", ".join(f"{key} {comparison[prefix + key]:.3f}" for key in (
+                  "confident_share", "precision", "recall", "d_real", "d_fake", "img_per_s")))
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=config.by_mode(1500, 20),
-                        help="generator steps for each model")
-    main(parser.parse_args().steps)
+                        help="generator steps for each model of the tutorial comparison")
+    parser.add_argument("--keep-equal-steps", action="store_true",
+                        help="copy the tutorial comparison from the committed results file")
+    arguments = parser.parse_args()
+    main(arguments.steps, arguments.keep_equal_steps)

@@ -190,6 +190,26 @@ def save_grid_png(images, path, ncols: int = 8, scale: int = 2) -> Path:
     return Path(path)
 
 
+def frame_rows(frames, ncols: int, rows: int = 1, scale: int = 2) -> np.ndarray:
+    """The first `rows` rows of images of each grid PNG that `save_grid_png` wrote (`ncols`
+    images a row, enlarged `scale` times), back as images (n, 28, 28, 1) in [0, 1], frame after
+    frame: a run's progress frames as one still grid (`image_grid(..., ncols=ncols)`)."""
+    frames = list(frames)
+    if not frames:
+        raise ValueError("frames: got none; expected the PNG grids of at least one epoch")
+    side = 28 * scale
+    images = []
+    for frame in frames:
+        pixels = np.asarray(_read_image(frame).convert("L"), np.float32) / 255.0
+        if pixels.shape[0] < rows * side or pixels.shape[1] != ncols * side:
+            raise ValueError(f"{frame}: a {pixels.shape[1]}×{pixels.shape[0]} picture is no grid "
+                             f"of {rows} row(s) of {ncols} images at scale {scale}")
+        for r in range(rows):
+            for c in range(ncols):
+                images.append(pixels[r * side:(r + 1) * side:scale, c * side:(c + 1) * side:scale])
+    return np.stack(images)[..., None]
+
+
 def write_gif(frames, path, frame_ms: int = 300) -> Path:
     """Assemble PNG files into a looping GIF (the last frame held three times as long)."""
     frames = [_read_image(f) for f in frames]

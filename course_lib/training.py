@@ -265,6 +265,55 @@ class EpochScore(keras.callbacks.Callback):
             logs[self.name] = float(self.score_fn(self.model))
 
 
+class StepScore(keras.callbacks.Callback):
+    """Record `name` = `score_fn(model)` after every `every` training steps, counted across
+    epochs (step 0 too, before the first), e.g. a GAN's `generator_gradient_norm`.
+    `records` maps "step" and `name` to one list each. With `path`, the records are written to
+    that JSON file after every epoch and read back on construction, so a resumed or reloaded
+    run keeps them; an epoch that is trained again replaces its old records."""
+
+    def __init__(self, name: str, score_fn, every: int, path=None):
+        super().__init__()
+        self.name, self.score_fn = name, score_fn
+        self.every = check_positive_int(every, "every")
+        self.path = None if path is None else Path(path)
+        self.records = {"step": [], name: []}
+        if self.path is not None and self.path.exists():
+            saved = json.loads(self.path.read_text())
+            if set(saved) != set(self.records):
+                raise ValueError(f"{self.path} holds records of {sorted(saved)}; expected "
+                                 f"{sorted(self.records)}. Use another path for another score.")
+            self.records = saved
+        self._first_step = 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        steps = self.params.get("steps")
+        if not steps:
+            raise ValueError("StepScore needs data of known length (steps per epoch)")
+        self._first_step = epoch * steps
+        # Steps up to the epoch's start were recorded by earlier epochs (step 0 before epoch 1).
+        keep = [i for i, step in enumerate(self.records["step"])
+                if epoch > 0 and step <= self._first_step]
+        self.records = {key: [values[i] for i in keep] for key, values in self.records.items()}
+        if epoch == 0:
+            self._record(0)
+
+    def on_train_batch_end(self, batch, logs=None):
+        step = self._first_step + batch + 1
+        if step % self.every == 0:
+            self._record(step)
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.path is not None:
+            temporary = self.path.with_name(f"tmp-{self.path.name}")
+            temporary.write_text(json.dumps(self.records))
+            os.replace(temporary, self.path)
+
+    def _record(self, step: int):
+        self.records["step"].append(step)
+        self.records[self.name].append(float(self.score_fn(self.model)))
+
+
 class BatchLosses(keras.callbacks.Callback):
     """Record `keys` (e.g. a GAN's losses) for every training batch, not only per epoch.
 

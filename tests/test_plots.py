@@ -21,6 +21,21 @@ def images(n):
     return np.random.default_rng(0).random((n, 28, 28, 1)).astype(np.float32)
 
 
+def test_frame_rows_reads_back_the_first_rows_of_saved_grids(tmp_path):
+    grid = np.round(images(8) * 255) / 255  # values a PNG keeps exactly
+    frames = [plots.save_grid_png(grid * k, tmp_path / f"epoch_{k}.png", ncols=4, scale=2)
+              for k in (1, 0.5)]
+    rows = plots.frame_rows(frames, ncols=4)
+    assert rows.shape == (8, 28, 28, 1)
+    np.testing.assert_allclose(rows[:4], grid[:4], atol=0.5 / 255)
+    np.testing.assert_allclose(rows[4:], grid[:4] * 0.5, atol=1 / 255)
+    assert plots.frame_rows(frames[:1], ncols=4, rows=2).shape == (8, 28, 28, 1)
+    with pytest.raises(ValueError, match="no grid of 3 row"):
+        plots.frame_rows(frames, ncols=4, rows=3)
+    with pytest.raises(ValueError, match="got none"):
+        plots.frame_rows([], ncols=4)
+
+
 def test_image_grid_has_one_axis_per_cell():
     fig = plots.image_grid(images(7), ncols=4, titles=list("abcdefg"), row_labels=["x", "y"])
     assert len(fig.axes) == 8

@@ -10,7 +10,7 @@ from course_lib.models.autoencoder import Autoencoder
 from course_lib.models.steps import track
 from course_lib.training import (CheckpointError, cosine_adam, fit_optionally_resumable,
                                  fit_resumable, seed_states, trained_seconds)
-from course_lib.training import BatchLosses
+from course_lib.training import BatchLosses, StepScore
 
 
 def tiny_images(n=64):
@@ -273,6 +273,40 @@ def test_batch_losses_bad_keys(tmp_path):
     path.write_text(json.dumps({"epoch": [], "batch": [], "d_loss": []}))
     with pytest.raises(ValueError, match="has no records of \\['g_loss'\\]"):
         BatchLosses(path=path)
+
+
+def test_step_score_records_every_n_steps_across_epochs_and_reloads(tmp_path):
+    x, path = batch_data(), tmp_path / "run" / "steps.json"  # 7 steps per epoch
+    calls = []
+
+    def score(model):
+        calls.append(model)
+        return len(calls) / 2
+
+    for epochs in (1, 2, 2):  # interrupted after one epoch, resumed, then reloaded finished
+        steps = StepScore("half_step", score, every=3, path=path)
+        fit_resumable(running_means_model(), x, epochs=epochs, batch_size=2, shuffle=False,
+                      workdir=tmp_path / "run", callbacks=[steps], verbose=0)
+    assert steps.records == {"step": [0, 3, 6, 9, 12], "half_step": [0.5, 1, 1.5, 2, 2.5]}
+    assert json.loads(path.read_text()) == steps.records
+    assert len(calls) == 5  # the reload scored nothing
+
+
+def test_step_score_of_a_retrained_first_epoch_starts_over():
+    steps, model = StepScore("one", lambda model: 1.0, every=7), running_means_model()
+    for _ in range(2):
+        model.fit(batch_data(), batch_size=2, epochs=1, shuffle=False, verbose=0,
+                  callbacks=[steps])
+    assert steps.records["step"] == [0, 7]
+
+
+def test_step_score_bad_settings(tmp_path):
+    with pytest.raises(ValueError, match="every must be"):
+        StepScore("x", float, every=0)
+    path = tmp_path / "steps.json"
+    path.write_text(json.dumps({"step": [], "other": []}))
+    with pytest.raises(ValueError, match="holds records of \\['other', 'step'\\]"):
+        StepScore("x", float, every=1, path=path)
 
 
 def test_fit_optionally_resumable_checkpoints_only_with_a_workdir(tmp_path):

@@ -50,22 +50,35 @@ def upsample_to_image(x, filters: int):
                                   name="pixels")(x)
 
 
-def build_discriminator(filters=(32, 64), dropout: float = 0.3, name: str = "discriminator"):
+def build_discriminator(filters=(32, 64), dropout: float = 0.3, spectral_norm: bool = False,
+                        name: str = "discriminator"):
     """Images (n, 28, 28, 1) → strided convolutions (28 → 14 → 7) with LeakyReLU and dropout →
-    one logit per image (positive: "looks real")."""
+    one logit per image (positive: "looks real"). With `spectral_norm`, every convolution and
+    the logit layer are wrapped in `SpectralNormalization` (Miyato et al. 2018), which divides
+    each weight matrix by its largest singular value so that no layer can stretch its input by
+    more than a factor 1; pass `dropout=0` with it, as SN-GANs do."""
     inputs = keras.Input(IMAGE_SHAPE, name="image")
-    features = image_features(inputs, filters, dropout)
-    return keras.Model(inputs, layers.Dense(1, name="logit")(features), name=name)
+    features = image_features(inputs, filters, dropout, spectral_norm)
+    return keras.Model(inputs, _maybe_normalized(layers.Dense(1, name="logit"), spectral_norm)(features),
+                       name=name)
 
 
-def image_features(x, filters, dropout: float):
-    """Images → strided convolutions (28 → 14 → 7) with LeakyReLU and dropout → flat features:
-    the body of the course's discriminators."""
+def image_features(x, filters, dropout: float, spectral_norm: bool = False):
+    """Images → strided convolutions (28 → 14 → 7) with LeakyReLU and dropout (none at rate 0),
+    optionally spectrally normalized → flat features: the body of the course's discriminators."""
+    if not 0.0 <= dropout < 1.0:
+        raise ValueError(f"dropout must lie in [0, 1), got {dropout!r}")
     for n_filters in filters:
-        x = layers.Conv2D(n_filters, 4, strides=2, padding="same")(x)
+        conv = layers.Conv2D(check_positive_int(n_filters, "filters"), 4, strides=2, padding="same")
+        x = _maybe_normalized(conv, spectral_norm)(x)
         x = layers.LeakyReLU(0.2)(x)
-        x = layers.Dropout(dropout)(x)
+        if dropout > 0:
+            x = layers.Dropout(dropout)(x)
     return layers.Flatten()(x)
+
+
+def _maybe_normalized(layer, spectral_norm: bool):
+    return layers.SpectralNormalization(layer) if spectral_norm else layer
 
 
 def discriminator_loss(real_logits, fake_logits, smoothing: float = 0.0):
@@ -92,12 +105,16 @@ class GAN(TwoOptimizerModel):
 
     `fit(images)` takes images in [0, 1]; each batch does one discriminator update and then one
     generator update. Calling the model on images returns the discriminator's logits.
+    `discriminator` holds the options of `build_discriminator` (e.g. `{"spectral_norm": True}`);
+    without it, D is the builder's default, the small dropout discriminator.
     """
 
-    def __init__(self, noise_dim: int = NOISE_DIM, seed: int = 0, **kwargs):
+    def __init__(self, noise_dim: int = NOISE_DIM, seed: int = 0, discriminator: dict = None,
+                 **kwargs):
         super().__init__(**kwargs)
         self.noise_dim = check_positive_int(noise_dim, "noise_dim")
         self.seed = int(seed)
+        self.discriminator_options = dict(discriminator or {})
         self.generator, self.discriminator = self.build_networks()
         self.seed_generator = keras.random.SeedGenerator(self.seed)
         self.label_smoothing = 0.0
@@ -107,7 +124,7 @@ class GAN(TwoOptimizerModel):
 
     def build_networks(self):
         """The generator and the discriminator (a subclass builds its own, e.g. conditional ones)."""
-        return build_generator(self.noise_dim), build_discriminator()
+        return build_generator(self.noise_dim), build_discriminator(**self.discriminator_options)
 
     def compile(self, d_optimizer=None, g_optimizer=None, label_smoothing: float = 0.0, **kwargs):
         """Two optimizers (default: Adam, learning rate 2e-4, β1 = 0.5, as in the DCGAN paper)
@@ -159,6 +176,17 @@ class GAN(TwoOptimizerModel):
         return track(self.metrics, {"d_loss": d_loss, "g_loss": g_loss,
                                     "d_real": d_real, "d_fake": d_fake})
 
+    def generator_gradient_norm(self, n: int = 256, seed: int = 0) -> float:
+        """The length (global L2 norm over all G's weights) of the gradient of G's loss on `n`
+        noise vectors seeded by `seed`: how hard D's verdict pushes G right now. Both networks
+        run in inference mode, so measuring changes nothing in the model."""
+        noise = keras.random.normal((check_positive_int(n, "n"), self.noise_dim), seed=int(seed))
+        with tf.GradientTape() as tape:
+            loss = generator_loss(self.discriminator(self.generator(noise, training=False),
+                                                     training=False))
+        gradients = tape.gradient(loss, self.generator.trainable_weights)
+        return float(tf.linalg.global_norm(gradients))
+
     def generate(self, n: int, seed: int = 0, batch_size: int = 512) -> np.ndarray:
         """`n` images in [0, 1] from noise seeded by `seed` (same seed, same images)."""
         n = check_positive_int(n, "n")
@@ -171,7 +199,8 @@ class GAN(TwoOptimizerModel):
         return np.asarray(ops.sigmoid(logits)).ravel()
 
     def get_config(self):
-        return {**super().get_config(), "noise_dim": self.noise_dim, "seed": self.seed}
+        return {**super().get_config(), "noise_dim": self.noise_dim, "seed": self.seed,
+                "discriminator": self.discriminator_options}
 
     def get_compile_config(self):
         config = super().get_compile_config()

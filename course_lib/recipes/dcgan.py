@@ -15,6 +15,7 @@ from .runs import NotTrainedError, Trained, train_or_reload
 
 DCGAN_RUN = "lesson06_dcgan"
 DCGAN_FILE = "dcgan_generator.keras"
+LESSON_DISCRIMINATOR = {}  # options of lesson 06's D: `build_discriminator`'s defaults
 
 
 def dcgan_plan() -> dict:
@@ -30,11 +31,13 @@ def progress_noise() -> np.ndarray:
     return np.random.default_rng(0).standard_normal((40, NOISE_DIM)).astype(np.float32)
 
 
-def train_dcgan(x_train, *, epochs: int, name: str, callbacks=(), verbose=2,
-                require_trained: bool = False) -> Trained:
-    """Lesson 06's `GAN` (seed 0, its default optimizers) trained on images `x_train` for
-    `epochs` of the plan's batch size under run `name`, or reloaded."""
-    return train_or_reload(lambda: GAN(seed=0), x_train, name=name, epochs=epochs,
+def train_dcgan(x_train, *, epochs: int, name: str, discriminator: dict = None, callbacks=(),
+                verbose=2, require_trained: bool = False) -> Trained:
+    """A `GAN` (seed 0, its default optimizers; `discriminator`: options for
+    `build_discriminator`, default its defaults) trained on images `x_train` for `epochs` of the
+    plan's batch size under run `name`, or reloaded."""
+    return train_or_reload(lambda: GAN(seed=0, discriminator=discriminator), x_train, name=name,
+                           epochs=epochs,
                            batch_size=dcgan_plan()["batch_size"], compile_args={}, seed=0,
                            made_by="lesson 06 (notebooks/06_dcgan.ipynb)", verbose=verbose,
                            callbacks=callbacks, require_trained=require_trained)
@@ -55,7 +58,8 @@ def lesson_dcgan(verbose=2, require_trained: bool = False) -> Trained:
         EpochScore("frechet", lambda model: scorer.frechet(model.generate(plan["n_score"], seed=1))),
         BatchLosses(("d_loss", "g_loss"), path=workdir / "batch_losses.json"),
     ]
-    trained = train_dcgan(x_train, epochs=plan["epochs"], name=DCGAN_RUN, callbacks=callbacks,
+    trained = train_dcgan(x_train, epochs=plan["epochs"], name=DCGAN_RUN,
+                          discriminator=LESSON_DISCRIMINATOR, callbacks=callbacks,
                           verbose=verbose, require_trained=require_trained)
     trained.model.generator.save(model_path(DCGAN_FILE))
     return trained

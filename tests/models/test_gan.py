@@ -38,6 +38,46 @@ def test_builders_shapes_and_output_range():
     assert build_discriminator()(images(4)).shape == (4, 1)
 
 
+def test_spectral_norm_wraps_every_weight_layer_and_drops_dropout():
+    plain = build_discriminator()
+    normalized = build_discriminator((8, 16), dropout=0.0, spectral_norm=True)
+    wrapped = [layer for layer in normalized.layers
+               if isinstance(layer, keras.layers.SpectralNormalization)]
+    assert [type(layer.layer).__name__ for layer in wrapped] == ["Conv2D", "Conv2D", "Dense"]
+    assert not any(isinstance(layer, keras.layers.Dropout) for layer in normalized.layers)
+    assert sum(isinstance(layer, keras.layers.Dropout) for layer in plain.layers) == 2
+    assert normalized(images(3), training=True).shape == (3, 1)
+    # After a training call each weight matrix, divided by its estimated largest singular
+    # value, stretches no input by more than about 1.
+    kernel = np.asarray(wrapped[-1].layer.kernel)
+    assert np.linalg.norm(kernel, 2) <= 1.05
+    with pytest.raises(ValueError, match="dropout must lie"):
+        build_discriminator(dropout=1.0)
+
+
+def test_gan_builds_the_discriminator_it_is_given_and_saves_the_choice(tmp_path):
+    seed_everything(0)
+    options = {"filters": (8, 16), "dropout": 0.0, "spectral_norm": True}
+    gan = GAN(noise_dim=8, discriminator=options)
+    gan.compile()
+    gan.fit(images(8), batch_size=8, epochs=1, verbose=0)
+    gan.save(tmp_path / "sn.keras")
+    loaded = keras.saving.load_model(tmp_path / "sn.keras")
+    assert loaded.discriminator_options == {"filters": [8, 16], "dropout": 0.0,
+                                            "spectral_norm": True}
+    np.testing.assert_allclose(loaded.discriminate(images(4)), gan.discriminate(images(4)),
+                               atol=1e-6)
+    assert GAN(noise_dim=8).discriminator.count_params() == build_discriminator().count_params()
+
+
+def test_generator_gradient_norm_is_seeded_and_changes_nothing():
+    gan = tiny_gan()
+    weights = values(gan.weights)
+    norm = gan.generator_gradient_norm(32, seed=3)
+    assert norm > 0 and norm == pytest.approx(gan.generator_gradient_norm(32, seed=3), rel=1e-6)
+    assert not any(changed(weights, gan.weights))
+
+
 def test_losses_at_the_point_of_confusion():
     zeros = np.zeros((4, 1), np.float32)
     assert float(discriminator_loss(zeros, zeros)) == pytest.approx(2 * np.log(2), rel=1e-5)
