@@ -46,7 +46,7 @@ def gan_applications_plan() -> dict:
     return {
         "cgan_n_train": by_mode(None, 1024), "cgan_epochs": by_mode(6, 2), "cgan_batch_size": 128,
         "n_per_class": by_mode(1000, 50),
-        "cycle_n_train": by_mode(12_000, 256), "cycle_epochs": 1, "cycle_batch_size": 32,
+        "cycle_n_train": by_mode(12_000, 64), "cycle_epochs": 1, "cycle_batch_size": 32,
         "n_translate": by_mode(2000, 200),
         "detector_max_epochs": by_mode(30, 3), "detector_patience": by_mode(3, 1),
         "detector_min_delta": 1e-3, "detector_validation_share": 0.2,
