@@ -9,9 +9,9 @@ and latent diffusion over lesson 05's VAE against the VAE's own prior draws.
    is made.
 2. Samples 500 digits (fast mode 200) per setting and scores each set by its Fréchet
    distance to the 10,000 test digits in the lesson-01 CNN's features, beside the yardstick (as
-   many real training digits, five draws): DDIM at 10, 25, 50 and 100 steps (and 250 for the
-   course's sampler) with two noise seeds, for the course's way of estimating x_0 and three
-   alternatives (`ESTIMATES`); DDPM at the same steps with the course's estimate. Keys:
+   many real training digits, five draws): DDIM at 10, 25, 50 and 100 steps with two noise
+   seeds, for the course's way of estimating x_0 and three alternatives (`ESTIMATES`); DDPM at
+   the same steps with the course's estimate. Keys:
    `fd_<sampler>_<steps>_<estimate>_seed<s>`, and `fd_<sampler>_<steps>` the course's estimate,
    mean of the seeds. At 25 steps also the smallest class share, the share classified with
    confidence ≥ 0.9, precision, recall and the seconds per 1,000 images.
@@ -25,6 +25,7 @@ Usage: python benchmarks/diffusion.py [--ship | --shipped]   (COURSE_FAST=1 for 
 """
 
 import argparse
+import json
 import math
 import time
 from contextlib import contextmanager
@@ -36,7 +37,6 @@ from course_lib import config, data, recipes, report, saving, training
 from course_lib.scoring import ImageScorer
 
 SWEEP_STEPS = config.by_mode((10, 25, 50, 100), (2, 4))
-LONG_SWEEP = config.by_mode([250], [])  # DDIM steps tried with the course's estimate only
 SEEDS = config.by_mode((1, 2), (1,))
 LESSON_STEPS = config.by_mode(25, 4)  # the setting lesson 08 samples with
 
@@ -109,34 +109,59 @@ def shipped_pixel_model():
                                          ("train_seconds", "img_per_s", "epochs")}
 
 
-def pixel_figures(model, figures: dict, scorer) -> dict:
+def sweep_settings():
+    """(sampler, x_0 estimate, steps, seed) in the order they are scored: the course's DDIM and
+    DDPM with both seeds first, then the sampler's first version and the other estimates, so
+    an interrupted run has the comparisons that matter most."""
+    settings = [(sampler, "rederived", steps, seed) for sampler in ("ddim", "ddpm")
+                for steps in SWEEP_STEPS for seed in SEEDS]
+    return settings + [("ddim", name, steps, seed) for name in ("kept_noise", "unclipped", "dynamic")
+                       for steps in SWEEP_STEPS for seed in SEEDS]
+
+
+def score_cache(weights_id: str, n: int):
+    """The sweep's scores so far (a rerun after an interruption goes on where it stopped), kept
+    in the build folder with the weights and the sample size they belong to."""
+    path = config.checkpoint_dir("bench_diffusion_sampler_sweep") / "scores.json"
+    cache = json.loads(path.read_text()) if path.exists() else None
+    if cache is not None and (cache["weights"], cache["n"]) != (weights_id, n):
+        print(f"{path} holds scores of other weights or another sample size: scoring anew")
+        cache = None
+    return cache or {"weights": weights_id, "n": n, "scores": {}}, path
+
+
+def pixel_figures(model, figures: dict, scorer, weights_id: str) -> dict:
     """`figures` with the sampler sweep of `model` scored beside the real-digit yardstick."""
     n = config.by_mode(500, 200)  # digits per Fréchet distance, for every model of the file
     real = scorer.yardstick(n)
     figures = {**figures, "fd_sample_size": n, "fd_real_yardstick": real.mean,
                "fd_real_yardstick_std": real.std, "ddim_estimate": "rederived"}
     print(f"real training digits, {n} per set: Fréchet distance {real}", flush=True)
-    settings = [("ddim", name, steps) for name in ESTIMATES for steps in SWEEP_STEPS]
-    settings += [("ddpm", "rederived", steps) for steps in SWEEP_STEPS]
-    settings += [("ddim", "rederived", steps) for steps in LONG_SWEEP]
-    for sampler, name, steps in settings:
-        distances = []
-        for seed in SEEDS:
+    cache, path = score_cache(weights_id, n)
+    for sampler, name, steps, seed in sweep_settings():
+        key = f"{sampler}_{steps}_{name}_seed{seed}"
+        if key not in cache["scores"]:
             start = time.perf_counter()
             with estimate(model, name):
                 images = model.sample(n, steps=steps, eta=float(sampler == "ddpm"), seed=seed)
             elapsed = time.perf_counter() - start
             result = scorer.score(images)
-            distances.append(result["fd"])
-            figures[f"fd_{sampler}_{steps}_{name}_seed{seed}"] = result["fd"]
-            print(f"{sampler.upper()} {steps:>3} steps, x_0 {name:<10} seed {seed}, "
-                  f"{elapsed / n * 1000:6.1f} s per 1,000 images: {describe(result)}", flush=True)
-        if name == "rederived":
-            figures[f"fd_{sampler}_{steps}"] = float(np.mean(distances))
-            figures[f"seconds_per_1000_{sampler}_{steps}"] = elapsed / n * 1000
-        if (sampler, name, steps) == ("ddim", "rederived", LESSON_STEPS):
-            figures.update({key: result[key] for key in ("min_class_share", "confident_share",
-                                                         "precision", "recall")})
+            del result["class_shares"]
+            cache["scores"][key] = {**result, "seconds_per_1000": elapsed / n * 1000}
+            path.write_text(json.dumps(cache, indent=1))
+        result = cache["scores"][key]
+        figures[f"fd_{key}"] = result["fd"]
+        print(f"{sampler.upper()} {steps:>3} steps, x_0 {name:<10} seed {seed}, "
+              f"{result['seconds_per_1000']:6.1f} s per 1,000 images: {describe(result)}",
+              flush=True)
+    for sampler, name, steps, seed in sweep_settings():
+        if name == "rederived" and seed == SEEDS[0]:
+            runs = [cache["scores"][f"{sampler}_{steps}_{name}_seed{s}"] for s in SEEDS]
+            figures[f"fd_{sampler}_{steps}"] = float(np.mean([r["fd"] for r in runs]))
+            figures[f"seconds_per_1000_{sampler}_{steps}"] = runs[0]["seconds_per_1000"]
+    lesson = cache["scores"][f"ddim_{LESSON_STEPS}_rederived_seed{SEEDS[0]}"]
+    figures.update({key: lesson[key] for key in ("min_class_share", "confident_share",
+                                                 "precision", "recall")})
     return figures
 
 
@@ -176,7 +201,10 @@ def main(ship: bool, shipped: bool):
                                                 n_test=config.by_mode(None, 1000))
     scorer = ImageScorer(recipes.reference_classifier(verbose=2), x_test, train_images=x_train)
     model, trained = shipped_pixel_model() if shipped else trained_pixel_model(x_train, ship)
-    figures = pixel_figures(model, {**trained, "shipped_weights": float(shipped)}, scorer)
+    weights_id = (saving.shipped_record(recipes.SHIPPED_DIFFUSION)["sha256"] if shipped
+                  else recipes.shipped_diffusion_run())
+    figures = pixel_figures(model, {**trained, "shipped_weights": float(shipped)}, scorer,
+                            weights_id)
     figures.update(latent_figures(x_train, scorer, figures["fd_sample_size"]))
     print(report.write_benchmark("diffusion", figures))
 

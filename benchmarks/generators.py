@@ -1,20 +1,25 @@
 """The course's closing table: every generative model of the course, scored the same way.
 
-Samples 10,000 digits (fast mode 500) from each model the course trains — lesson 05's 16-d VAE
+Samples 10,000 digits (fast mode 200) from each model the course trains — lesson 05's 16-d VAE
 (prior draws), lesson 06's DCGAN, lesson 07's conditional GAN (an equal number per class), the
-latent diffusion and the pixel diffusion of lesson 08 (shipped weights, DDIM 25 steps) — writes
-each set to `build/samples/<model>.npy` (the conditional model's labels to
-`build/samples/cgan_labels.npy`) and scores it: Fréchet distance to the 10,000 test digits in
-the lesson-01 CNN's features (beside the yardstick: as many real training digits, five random
-draws), smallest and largest class share, share classified with confidence ≥ 0.9, share the
-digit judge accepts (`recipes.digit_judge`; beside the test digits' own), the mean distance
-from 1,000 samples to their nearest training image (next to the test digits' own), training seconds (as recorded by the run's checkpoint; NaN when the
-checkpoint predates the record) and sampling seconds per 1,000 images.
+latent diffusion and the pixel diffusion of lesson 08 (shipped weights, with the plan's
+`table_sampler`, the setting `benchmarks/diffusion.py` measured best) — writes each set to
+`build/samples/<model>.npy` (the conditional model's labels to `build/samples/cgan_labels.npy`)
+and scores it against the 10,000 test digits with `scoring.ImageScorer`, the same way for
+every row: Fréchet distance in the lesson-01 CNN's features beside the yardstick (as many real
+training digits, five random draws: the table's first row), precision and recall (quality and
+coverage), smallest and largest class share, share classified with confidence ≥ 0.9, share the
+digit judge accepts (`recipes.digit_judge`), and memorisation: the mean distance from 1,000
+samples to their nearest training image and the share of them nearer than the median test digit
+is (about 0.5 for samples as new as unseen digits); for latent diffusion also that share in the
+VAE's code space, where it samples. Each row names the run it scored, its sampler, its training
+seconds (as its checkpoint recorded them; latent diffusion's include the VAE it needs) and its
+sampling seconds per 1,000 images on this machine.
 
-The models are the lessons' own, scored by `scoring.ImageScorer`: run lesson 07 (or
-`benchmarks/gan_applications.py`) first for the conditional GAN; lesson 06's DCGAN, the VAE and
-the latent diffusion are trained here through their recipes when their runs are missing (and
-reloaded when the lessons trained them).
+The models are the lessons' own runs, trained here through their recipes when missing and
+reloaded when a lesson (or an earlier run) trained them, so a fresh clone's default run writes
+the committed table. Run lesson 07 (or `benchmarks/gan_applications.py`) first for the
+conditional GAN.
 
 Usage: python benchmarks/generators.py   (COURSE_FAST=1 for a smoke run)
 """
@@ -38,16 +43,24 @@ def saved_generator(filename: str, made_by: str):
     return saving.load_course_model(path)
 
 
-def samplers(x_train) -> dict:
-    """Model name → (function n → images, labels or None; training seconds)."""
+def seconds(run: str) -> float:
+    """Training seconds the run's checkpoint recorded."""
+    return training.trained_seconds(config.checkpoint_dir(run))
+
+
+def noise(n, dim):
+    return np.random.default_rng(1).standard_normal((n, dim)).astype(np.float32)
+
+
+def models(x_train) -> dict:
+    """Model name → dict(sample: n → (images, labels or None), run, sampler, train_seconds)."""
+    vae_run = recipes.vae16_run(len(x_train))
     vae = recipes.lesson_vae16(x_train).model
     latent = recipes.latent_diffusion(vae, x_train).model
     dcgan = recipes.lesson_dcgan().model.generator
     cgan = saved_generator(recipes.CGAN_FILE, "lesson 07 or benchmarks/gan_applications.py")
     pixel = recipes.shipped_diffusion()
-
-    def noise(n, dim):
-        return np.random.default_rng(1).standard_normal((n, dim)).astype(np.float32)
+    sampler = recipes.diffusion_plan()["table_sampler"]
 
     def conditional(n):
         labels = np.arange(n) % 10
@@ -55,20 +68,37 @@ def samplers(x_train) -> dict:
                               batch_size=1000, verbose=0)
         return images, labels
 
-    def seconds(run):
-        return training.trained_seconds(config.checkpoint_dir(run))
-
     return {
-        "vae": (lambda n: (vae.sample(n, seed=1), None),
-                seconds(recipes.vae16_run(len(x_train)))),
-        "dcgan": (lambda n: (dcgan.predict(noise(n, dcgan.inputs[0].shape[-1]), batch_size=1000,
-                                           verbose=0), None), seconds(recipes.DCGAN_RUN)),
-        "cgan": (conditional, seconds(recipes.CGAN_RUN)),
-        "latent_diffusion": (lambda n: (latent.generate(n, seed=1), None),
-                             seconds(recipes.LATENT_DIFFUSION_RUN)),
-        "diffusion": (lambda n: (pixel.sample(n, steps=25, seed=1), None),
-                      saving.shipped_record(recipes.SHIPPED_DIFFUSION)["train_seconds"]),
+        "vae": dict(sample=lambda n: (vae.sample(n, seed=1), None), run=vae_run,
+                    sampler="decoder, codes from N(0, I)", train_seconds=seconds(vae_run)),
+        "dcgan": dict(sample=lambda n: (dcgan.predict(noise(n, dcgan.inputs[0].shape[-1]),
+                                                      batch_size=1000, verbose=0), None),
+                      run=recipes.DCGAN_RUN, sampler="generator, one pass",
+                      train_seconds=seconds(recipes.DCGAN_RUN)),
+        "cgan": dict(sample=conditional, run=recipes.CGAN_RUN,
+                     sampler="generator, one pass, equal classes",
+                     train_seconds=seconds(recipes.CGAN_RUN)),
+        "latent_diffusion": dict(sample=lambda n: (latent.generate(n, seed=1), None),
+                                 codes=lambda n: latent.sample_codes(n, seed=1), vae=vae,
+                                 run=f"{recipes.LATENT_DIFFUSION_RUN} on {vae_run}",
+                                 sampler="DDIM, 50 steps, on the VAE's codes",
+                                 train_seconds=seconds(recipes.LATENT_DIFFUSION_RUN)
+                                 + seconds(vae_run)),
+        "diffusion": dict(sample=lambda n: (pixel.sample(n, **sampler, seed=1), None),
+                          run=recipes.shipped_diffusion_run() + " (shipped weights)",
+                          sampler=recipes.sampler_label(sampler),
+                          train_seconds=saving.shipped_record(
+                              recipes.SHIPPED_DIFFUSION)["train_seconds"]),
     }
+
+
+def code_space_share(x_train, x_test, codes, vae) -> float:
+    """Latent diffusion's memorisation in the VAE's code space: the share of its sampled
+    `codes` nearer a training digit's code μ(x) than the median test digit's code is."""
+    train_codes = vae.encode(x_train)[0]
+    _, sample_d = metrics.nearest_rows(codes, train_codes)
+    _, test_d = metrics.nearest_rows(vae.encode(x_test[:NEIGHBOUR_SAMPLES])[0], train_codes)
+    return metrics.closer_than_real(sample_d, test_d)
 
 
 def main():
@@ -79,43 +109,59 @@ def main():
     scorer = ImageScorer(recipes.reference_classifier(verbose=2), x_test, train_images=x_train,
                          judge=recipes.digit_judge(verbose=2))
     _, test_distance = metrics.nearest_images(x_test[:NEIGHBOUR_SAMPLES], x_train)
-    n = config.by_mode(10_000, 500)
+    n = config.by_mode(10_000, 200)
     real = scorer.yardstick(n)
+    real_coverage = scorer.precision_recall(x_train[np.random.default_rng(0).choice(
+        len(x_train), n, replace=False)])
     folder = config.build_dir("samples")
-    figures = {"fd_sample_size": n, "fd_real_yardstick": real.mean,
-               "fd_real_yardstick_std": real.std,
+    figures = {"n_samples": n, "fd_sample_size": n, "real_fd_yardstick": real.mean,
+               "fd_real_yardstick": real.mean, "fd_real_yardstick_std": real.std,
+               "real_precision": real_coverage.precision, "real_recall": real_coverage.recall,
                "test_nearest_train_distance": float(test_distance.mean()),
                "real_digit_share": scorer.judge.completeness(x_test[:n])}
-    rows = []
-    for name, (sample, train_seconds) in samplers(x_train).items():
+    rows, generators = [], models(x_train)
+    for name, model in generators.items():
         start = time.perf_counter()
-        images, labels = sample(n)
+        images, labels = model["sample"](n)
         elapsed = time.perf_counter() - start
         images = np.asarray(images, np.float32)
         np.save(folder / f"{name}.npy", images)
         if labels is not None:
             np.save(folder / f"{name}_labels.npy", labels)
-        row = scorer.score(images, n_nearest=NEIGHBOUR_SAMPLES)
+        row = scorer.score(images)
         del row["class_shares"], row["n"]
-        row.update(train_seconds=float(train_seconds), sample_seconds_per_1000=elapsed / n * 1000)
+        nearest = scorer.nearest_train_distances(images, NEIGHBOUR_SAMPLES)
+        row.update(nearest_train_distance=float(nearest.mean()),
+                   closer_than_test=metrics.closer_than_real(nearest, test_distance),
+                   train_seconds=float(model["train_seconds"]),
+                   sample_seconds_per_1000=elapsed / n * 1000, run=model["run"],
+                   sampler=model["sampler"])
         figures.update({f"{name}_{key}": value for key, value in row.items()})
         rows.append((name, row))
-    print(table(rows, figures["test_nearest_train_distance"], real, figures["real_digit_share"]))
+    latent = generators["latent_diffusion"]
+    figures["latent_diffusion_code_closer_than_test"] = code_space_share(
+        x_train, x_test, latent["codes"](NEIGHBOUR_SAMPLES), latent["vae"])
+    print(table(rows, figures, real))
     print(report.write_benchmark("generators", figures))
 
 
-def table(rows, test_distance, real, real_digit_share) -> str:
-    """The closing table as text; `real` is the Fréchet yardstick at the table's sample size."""
-    head = (f"{'model':<18}{'Fréchet':>9}{'class share':>14}{'confident':>11}{'digits':>8}{'nearest':>9}"
-            f"{'train s':>9}{'s/1000':>8}")
-    lines = [f"{real.n} samples per model; real digits: Fréchet distance {real} (training "
-             f"digits), judged digits {real_digit_share:.3f} and nearest training image "
-             f"{test_distance:.2f} (test digits)", head]
+def table(rows, figures, real) -> str:
+    """The closing table as text, real digits first."""
+    head = (f"{'model':<18}{'Fréchet':>9}{'prec.':>7}{'recall':>7}{'class share':>14}"
+            f"{'digits':>8}{'nearest':>9}{'closer':>8}{'train s':>9}{'s/1000':>8}  sampler")
+    lines = [f"{real.n} samples per model, scored against the test digits", head,
+             f"{'real digits':<18}{real.mean:>9.2f}{figures['real_precision']:>7.3f}"
+             f"{figures['real_recall']:>7.3f}{'':>14}{figures['real_digit_share']:>8.3f}"
+             f"{figures['test_nearest_train_distance']:>9.2f}{0.5:>8.2f}"
+             f"   (Fréchet: {real}; nearest: test digits)"]
     for name, r in rows:
-        lines.append(f"{name:<18}{r['fd']:>9.1f}{r['min_class_share']:>7.3f}-"
-                     f"{r['max_class_share']:.3f}{r['confident_share']:>11.3f}{r['digit_share']:>8.3f}"
-                     f"{r['nearest_train_distance']:>9.2f}{r['train_seconds']:>9.0f}"
-                     f"{r['sample_seconds_per_1000']:>8.2f}")
+        lines.append(f"{name:<18}{r['fd']:>9.1f}{r['precision']:>7.3f}{r['recall']:>7.3f}"
+                     f"{r['min_class_share']:>7.3f}-{r['max_class_share']:.3f}"
+                     f"{r['digit_share']:>8.3f}{r['nearest_train_distance']:>9.2f}"
+                     f"{r['closer_than_test']:>8.2f}{r['train_seconds']:>9.0f}"
+                     f"{r['sample_seconds_per_1000']:>8.2f}  {r['sampler']}")
+    lines.append(f"latent diffusion, codes nearer a training code than the median test digit's: "
+                 f"{figures['latent_diffusion_code_closer_than_test']:.2f}")
     return "\n".join(lines)
 
 

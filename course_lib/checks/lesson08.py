@@ -79,6 +79,7 @@ def _library_ddim(x_t, eps_hat, a_t, a_prev):
     steps = np.array([a_prev, a_t], np.float32) if a_prev < 1 else np.array([a_t], np.float32)
     stand_in = SimpleNamespace(alpha_bar=steps, data_shape=x_t.shape[1:],
                                _predict_noise=lambda x, t: eps_hat)
+    stand_in.estimate_clean = lambda x, eps, t: Diffusion.estimate_clean(stand_in, x, eps, t)
     t, t_prev = (1, 0) if a_prev < 1 else (0, -1)
     return Diffusion.denoise_step(stand_in, x_t, t, t_prev, 0.0, np.random.default_rng(0))
 

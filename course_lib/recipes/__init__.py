@@ -19,8 +19,8 @@ from .classifier import (CNN_FILE, CNN_RUN, DIGIT_DENSITY, DIGIT_JUDGE, digit_ju
 from .dcgan import (DCGAN_FILE, DCGAN_RUN, dcgan_generator, dcgan_plan, lesson_dcgan,
                     progress_noise, train_dcgan)
 from .diffusion import (LATENT_DIFFUSION_RUN, SHIPPED_DIFFUSION, diffusion_plan,
-                        latent_diffusion, pixel_diffusion, pixel_unet, shipped_diffusion,
-                        shipped_diffusion_run)
+                        latent_diffusion, pixel_diffusion, pixel_unet, sampler_label,
+                        shipped_diffusion, shipped_diffusion_run)
 from .gan_applications import (CGAN_FILE, CGAN_RUN, CGAN_SNAPSHOT, CLOTHES_RUNS, CYCLE_RUN,
                                CYCLE_VARIANTS, DCGAN_SAME_STEPS_RUN, DETECTOR_RUN, NOCOORD_RUN,
                                NOCYCLE_RUN, PAIRED_RUN, best_epoch, cgan_steps, clothes_cgan,
@@ -45,6 +45,6 @@ __all__ = [
     "paired_translator",
     "autoencoder_plan", "lesson_vae", "lesson_vae16", "pixel_diffusion", "pixel_unet",
     "progress_noise", "reference_classifier", "require_finished", "shipped_diffusion",
-    "shipped_diffusion_run", "sweep_run", "train_cnn_classifier", "train_dcgan",
+    "sampler_label", "shipped_diffusion_run", "sweep_run", "train_cnn_classifier", "train_dcgan",
     "train_fake_detector", "train_or_reload", "vae16_run", "vae_benchmark_run", "vae_run",
 ]

@@ -52,3 +52,13 @@ def test_a_missing_latent_run_is_refused(monkeypatch):
     vae, _ = recipes.lesson_vae(x, 2, epochs=1, verbose=0)
     with pytest.raises(recipes.NotTrainedError, match="lesson08_latent_diffusion"):
         recipes.latent_diffusion(vae, x, require_trained=True)
+
+
+def test_the_table_sampler_is_a_valid_sampling_setting_and_names_itself(monkeypatch):
+    monkeypatch.delenv("COURSE_FAST", raising=False)
+    sampler = recipes.diffusion_plan()["table_sampler"]
+    assert sampler == {"eta": 1.0, "steps": 100}
+    assert recipes.sampler_label(sampler) == "DDPM, 100 steps"
+    assert recipes.sampler_label({"eta": 0.0, "steps": 25}) == "DDIM, 25 steps"
+    images = recipes.pixel_unet().sample(2, **{**sampler, "steps": 3}, seed=0)
+    assert images.shape == (2, 28, 28, 1)
