@@ -9,6 +9,7 @@ import zipfile
 from pathlib import Path
 
 import keras
+import tensorflow as tf
 
 from .config import repo_root
 
@@ -75,12 +76,14 @@ def sha256_of(path) -> str:
 def ship_weights(path, name: str, record: dict) -> Path:
     """Copy the weights file at `path` to `data/weights/<name>.weights.h5` with the record
     `data/weights/<name>.json` beside it: `record` (epochs, seconds, machine, command, …) plus
-    the file's SHA-256. Returns the shipped path."""
+    the TensorFlow and Keras versions that made it and the file's SHA-256. Returns the shipped
+    path."""
     folder = shipped_weights_dir()
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"{name}.weights.h5"
     shutil.copyfile(path, target)
-    record = {**record, "sha256": sha256_of(target)}
+    record = {**record, "tensorflow": tf.__version__, "keras": keras.__version__,
+              "sha256": sha256_of(target)}
     (folder / f"{name}.json").write_text(json.dumps(record, indent=1, sort_keys=True) + "\n")
     return target
 

@@ -11,8 +11,10 @@ import subprocess
 import sys
 import zipfile
 
+import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from course_lib import saving
 from course_lib.config import seed_everything
@@ -141,7 +143,9 @@ def test_shipping_weights_records_their_checksum(tmp_path, monkeypatch):
     target = saving.ship_weights(source, "unit_net", {"epochs": 3})
     assert target == tmp_path / "weights" / "unit_net.weights.h5"
     assert target.read_bytes() == b"weights"
-    assert saving.shipped_record("unit_net") == {"epochs": 3, "sha256": saving.sha256_of(source)}
+    assert saving.shipped_record("unit_net") == {"epochs": 3, "sha256": saving.sha256_of(source),
+                                                 "tensorflow": tf.__version__,
+                                                 "keras": keras.__version__}
     assert saving.verified_shipped_weights("unit_net") == target
 
 
