@@ -277,7 +277,7 @@ class Diffusion(keras.Model):
         range [−1, 1] and ε̂ re-derived from the clipped x̂_0, so the pair still adds up to x_t.
         (Clipping x̂_0 but keeping the predicted ε, as this sampler first did, breaks that sum
         wherever the clip acts; at t = 999, √ᾱ ≈ 0.006 magnifies any error in ε 158 times in
-        x̂_0, so the clip acts almost everywhere, and DDIM got worse with more steps.)"""
+        x̂_0, so the clip acts on most pixels, and DDIM got worse with more steps.)"""
         a_t = float(self.alpha_bar[t])
         x0 = (x_t - math.sqrt(1.0 - a_t) * eps) / math.sqrt(a_t)
         if self.data_shape is not None:
