@@ -15,6 +15,7 @@ from pathlib import Path
 import keras
 import numpy as np
 
+from . import fingerprint as fingerprints
 from .config import seed_everything
 from .data import make_dataset
 from .plots import save_grid_png, write_gif
@@ -34,7 +35,11 @@ def fit_resumable(model, x, y=None, *, epochs: int, workdir, batch_size: int = 1
     """Train `model` on arrays `x` (and targets `y`) for `epochs`, one checkpoint per epoch.
 
     Called again with the same `workdir` after an interruption, it resumes after the last
-    finished epoch; when all epochs are done it loads the weights and trains nothing.
+    finished epoch; when all epochs are done it loads the weights and trains nothing. That holds
+    only for the same run: the checkpoint keeps the run's `run_fingerprint` (data, model,
+    compile settings, the learner's own training code, seed, batch size, shuffling), and when
+    any of them changed, the run there is moved aside to `<workdir>.<its fingerprint>` (saying
+    so) and this one trains afresh, or comes back from aside if it ran before.
     The data order of epoch e depends only on (seed, e), so a resumed run sees the same batches
     as an uninterrupted one. Returns the history of all epochs: metric name → list of values.
     """
@@ -51,8 +56,15 @@ def fit_resumable(model, x, y=None, *, epochs: int, workdir, batch_size: int = 1
         raise ValueError(f"x has {len(x)} examples but y has {len(y)}; expected the same number")
     workdir = _prepare(Path(workdir))
     build_for_training(model, x[:1])
+    fingerprint = fingerprints.run_fingerprint(model, x, y, seed=seed, batch_size=batch_size,
+                                               shuffle=shuffle)
     state = _read_state(workdir)
-    _check_same_run(state, workdir, seed=seed, batch_size=batch_size, n_examples=len(x))
+    if state["epoch"] and "fingerprint" not in state:  # saved before runs had fingerprints
+        _check_same_run(state, workdir, seed=seed, batch_size=batch_size, n_examples=len(x))
+        state["fingerprint"] = fingerprint
+        _write_state(workdir, state)
+    elif state["epoch"] and state["fingerprint"] != fingerprint:
+        state = _switch_runs(workdir, state, fingerprint)
     if state["epoch"]:
         _restore(model, workdir)
         if verbose:
@@ -69,7 +81,7 @@ def fit_resumable(model, x, y=None, *, epochs: int, workdir, batch_size: int = 1
         for name, values in result.history.items():
             state["history"].setdefault(name, []).extend(float(v) for v in values)
         state.update(epoch=epoch + 1, epochs=epochs, seed=seed, batch_size=batch_size,
-                     n_examples=len(x),
+                     n_examples=len(x), fingerprint=fingerprint,
                      seconds=state.get("seconds", 0.0) + time.perf_counter() - started)
         _save(model, workdir, state)
     return state["history"]
@@ -168,6 +180,33 @@ def _read_state(workdir: Path) -> dict:
             f"Use a fresh workdir, or move this folder away to start over."
         ) from err
     return state
+
+
+def _switch_runs(workdir: Path, state: dict, fingerprint: dict) -> dict:
+    """Move the run in `workdir` (another fingerprint) aside, bring back the run of
+    `fingerprint` set aside earlier if there is one, and return the state now in `workdir`."""
+    aside = workdir.with_name(f"{workdir.name}.{fingerprints.short(state['fingerprint'])}")
+    earlier = workdir.with_name(f"{workdir.name}.{fingerprints.short(fingerprint)}")
+    if aside.exists():
+        raise CheckpointError(f"{workdir} holds a run of other settings, and {aside}, where it "
+                              f"would be moved aside, exists already; both were left as they "
+                              f"are. Move one of them away to go on.")
+    changed = fingerprints.changes(state["fingerprint"], fingerprint)
+    os.replace(workdir, aside)
+    if earlier.exists():
+        os.replace(earlier, workdir)
+        then = f"the run of these settings, set aside earlier, is back in {workdir.name}"
+    else:
+        _prepare(workdir)
+        then = "this run trains afresh"
+    print(f"{workdir.name}: the run there differs from this one in {changed}; it is kept in "
+          f"{aside.name}, and {then}.", flush=True)
+    return _read_state(workdir)
+
+
+def _write_state(workdir: Path, state: dict) -> None:
+    (workdir / f"tmp-{STATE}").write_text(json.dumps(state, indent=1))
+    os.replace(workdir / f"tmp-{STATE}", workdir / STATE)
 
 
 def _check_same_run(state: dict, workdir: Path, **settings) -> None:

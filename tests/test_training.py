@@ -121,22 +121,87 @@ def test_seed_generator_state_is_restored(tmp_path):
     np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
 
 
-def test_changed_settings_are_refused_and_checkpoint_kept(tmp_path):
-    x = tiny_images()
-    fit_resumable(fresh_model(), x, x, epochs=1, batch_size=32, workdir=tmp_path, verbose=0)
-    before = (tmp_path / "checkpoint.weights.h5").read_bytes()
+def count_batches():
+    """A callback whose `.n` counts the batches trained."""
+    class Counter(keras.callbacks.Callback):
+        n = 0
+
+        def on_train_batch_end(self, batch, logs=None):
+            Counter.n += 1
+    return Counter()
+
+
+def test_a_run_of_other_settings_is_set_aside_not_reloaded(tmp_path, capsys):
+    x, run = tiny_images(), tmp_path / "run"
+    fit_resumable(fresh_model(), x, x, epochs=1, batch_size=32, workdir=run, verbose=0)
+    before = (run / "checkpoint.weights.h5").read_bytes()
+    counter = count_batches()
+    history = fit_resumable(fresh_model(), x, x, epochs=1, batch_size=16, workdir=run, verbose=0,
+                            callbacks=[counter])
+    assert counter.n == 4 and len(history["loss"]) == 1  # trained afresh: 64 images in 16s
+    (aside,) = tmp_path.glob("run.*")
+    assert (aside / "checkpoint.weights.h5").read_bytes() == before
+    assert "differs from this one in seed, batch size or shuffling" in capsys.readouterr().out
+
+
+def test_another_model_in_the_same_folder_trains_afresh_and_the_first_comes_back(tmp_path, capsys):
+    x, run = tiny_images(), tmp_path / "run"
+    first = fit_resumable(fresh_model(4), x, x, epochs=1, batch_size=32, workdir=run, verbose=0)
+    fit_resumable(fresh_model(6), x, x, epochs=1, batch_size=32, workdir=run, verbose=0)
+    assert "differs from this one in the model" in capsys.readouterr().out
+    counter = count_batches()
+    again = fit_resumable(fresh_model(4), x, x, epochs=1, batch_size=32, workdir=run, verbose=0,
+                          callbacks=[counter])
+    assert counter.n == 0 and again == first  # reloaded, not retrained
+    assert "set aside earlier, is back in run" in capsys.readouterr().out
+    assert len(list(tmp_path.glob("run.*"))) == 1  # the latent-6 run, now aside
+
+
+def test_changed_noise_retrains_lesson_03s_exercise_and_an_unchanged_rerun_reloads(tmp_path):
+    # Lesson 03's salt-and-pepper exercise: the learner edits the noise function and reruns.
+    clean = tiny_images()
+
+    def salt_and_pepper(x, p):
+        hit = np.random.default_rng(4).random(x.shape) < p
+        return np.where(hit, np.random.default_rng(5).integers(0, 2, x.shape), x).astype(np.float32)
+
+    def salt_only(x, p):  # a learner's slip: every hit pixel turns white
+        return np.where(np.random.default_rng(4).random(x.shape) < p, 1.0, x).astype(np.float32)
+
+    run, counts = tmp_path / "lesson03_exercise_saltpepper", []
+    for noise in (salt_and_pepper, salt_only, salt_only):
+        counter = count_batches()
+        fit_resumable(fresh_model(), noise(clean, 0.2), clean, epochs=1, batch_size=32,
+                      workdir=run, verbose=0, callbacks=[counter])
+        counts.append(counter.n)
+    assert counts == [2, 2, 0]
+
+
+def test_a_checkpoint_from_before_fingerprints_still_reloads_and_gets_one(tmp_path):
+    x, run = tiny_images(), tmp_path / "run"
+    first = fit_resumable(fresh_model(), x, x, epochs=1, batch_size=32, workdir=run, verbose=0)
+    state = json.loads((run / "state.json").read_text())
+    fingerprint = state.pop("fingerprint")
+    (run / "state.json").write_text(json.dumps(state))
+    counter = count_batches()
+    again = fit_resumable(fresh_model(), x, x, epochs=1, batch_size=32, workdir=run, verbose=0,
+                          callbacks=[counter])
+    assert counter.n == 0 and again == first
+    assert json.loads((run / "state.json").read_text())["fingerprint"] == fingerprint
+
+
+def test_changed_settings_of_a_checkpoint_from_before_fingerprints_are_refused(tmp_path):
+    x, run = tiny_images(), tmp_path / "run"
+    fit_resumable(fresh_model(), x, x, epochs=1, batch_size=32, workdir=run, verbose=0)
+    state = json.loads((run / "state.json").read_text())
+    del state["fingerprint"]
+    (run / "state.json").write_text(json.dumps(state))
+    before = (run / "checkpoint.weights.h5").read_bytes()
     with pytest.raises(CheckpointError, match="batch_size=32 there, 16 now"):
-        fit_resumable(fresh_model(), x, x, epochs=2, batch_size=16, workdir=tmp_path, verbose=0)
-    assert (tmp_path / "checkpoint.weights.h5").read_bytes() == before
-
-
-def test_checkpoint_of_another_model_is_refused_and_kept(tmp_path):
-    x = tiny_images()
-    fit_resumable(fresh_model(4), x, x, epochs=1, batch_size=32, workdir=tmp_path, verbose=0)
-    before = (tmp_path / "checkpoint.weights.h5").read_bytes()
+        fit_resumable(fresh_model(), x, x, epochs=2, batch_size=16, workdir=run, verbose=0)
     with pytest.raises(CheckpointError, match="does not fit this model"):
-        fit_resumable(fresh_model(6), x, x, epochs=2, batch_size=32, workdir=tmp_path, verbose=0)
-    assert (tmp_path / "checkpoint.weights.h5").read_bytes() == before
+        fit_resumable(fresh_model(6), x, x, epochs=2, batch_size=32, workdir=run, verbose=0)
+    assert (run / "checkpoint.weights.h5").read_bytes() == before
 
 
 def test_corrupt_state_file_is_reported_not_replaced(tmp_path):
