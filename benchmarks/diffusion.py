@@ -26,7 +26,6 @@ Usage: python benchmarks/diffusion.py [--ship | --shipped]   (COURSE_FAST=1 for 
 
 import argparse
 import json
-import math
 import time
 from contextlib import contextmanager
 
@@ -41,21 +40,14 @@ SEEDS = config.by_mode((1, 2), (1,))
 LESSON_STEPS = config.by_mode(25, 4)  # the setting lesson 08 samples with
 
 
-def split(model, x_t, x0, t):
-    """x_0 and the noise ε that x_t = √ᾱ_t · x_0 + √(1 − ᾱ_t) · ε then needs."""
-    a_t = float(model.alpha_bar[t])
-    return x0, (x_t - math.sqrt(a_t) * x0) / math.sqrt(1.0 - a_t)
-
-
 def kept_noise(model, x_t, eps, t):
     """The sampler's first version: x̂_0 clipped, the predicted ε kept as it was."""
-    return np.clip(unclipped(model, x_t, eps, t)[0], -1.0, 1.0), eps
+    return np.clip(model.clean_from_noise(x_t, eps, t), -1.0, 1.0), eps
 
 
 def unclipped(model, x_t, eps, t):
     """No clipping at all: x̂_0 straight from the predicted ε."""
-    a_t = float(model.alpha_bar[t])
-    return (x_t - math.sqrt(1.0 - a_t) * eps) / math.sqrt(a_t), eps
+    return model.clean_from_noise(x_t, eps, t), eps
 
 
 def dynamic_threshold(model, x_t, eps, t, quantile=0.995):
@@ -64,7 +56,8 @@ def dynamic_threshold(model, x_t, eps, t, quantile=0.995):
     x0 = unclipped(model, x_t, eps, t)[0]
     s = np.maximum(np.quantile(np.abs(x0).reshape(len(x0), -1), quantile, axis=1), 1.0)
     s = s.reshape((-1,) + (1,) * (x0.ndim - 1))
-    return split(model, x_t, np.clip(x0, -s, s) / s, t)
+    x0 = np.clip(x0, -s, s) / s
+    return x0, model.noise_from_clean(x_t, x0, t)
 
 
 ESTIMATES = {"rederived": None,  # the course's `Diffusion.estimate_clean`

@@ -278,12 +278,21 @@ class Diffusion(keras.Model):
         (Clipping x̂_0 but keeping the predicted ε, as this sampler first did, breaks that sum
         wherever the clip acts; at t = 999, √ᾱ ≈ 0.006 magnifies any error in ε 158 times in
         x̂_0, so the clip acts on most pixels, and DDIM got worse with more steps.)"""
-        a_t = float(self.alpha_bar[t])
-        x0 = (x_t - math.sqrt(1.0 - a_t) * eps) / math.sqrt(a_t)
+        x0 = self.clean_from_noise(x_t, eps, t)
         if self.data_shape is not None:
             return x0, eps
         x0 = np.clip(x0, -1.0, 1.0)
-        return x0, (x_t - math.sqrt(a_t) * x0) / math.sqrt(1.0 - a_t)
+        return x0, self.noise_from_clean(x_t, x0, t)
+
+    def clean_from_noise(self, x_t, eps, t: int):
+        """x_0 = (x_t − √(1 − ᾱ_t) · ε) / √ᾱ_t: the clean data x_t holds, given its noise ε."""
+        a_t = float(self.alpha_bar[t])
+        return (x_t - math.sqrt(1.0 - a_t) * eps) / math.sqrt(a_t)
+
+    def noise_from_clean(self, x_t, x0, t: int):
+        """ε = (x_t − √ᾱ_t · x_0) / √(1 − ᾱ_t): the noise x_t holds, given its clean data x_0."""
+        a_t = float(self.alpha_bar[t])
+        return (x_t - math.sqrt(a_t) * x0) / math.sqrt(1.0 - a_t)
 
     def _predict_noise(self, x_t, t: int) -> np.ndarray:
         steps = np.full((len(x_t),), t, dtype=np.int32)

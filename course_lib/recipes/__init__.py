@@ -4,7 +4,8 @@ finished. A notebook and the benchmark that measures it call the same recipe, so
 the same model into the same checkpoint and whichever runs second reloads.
 
 Every train-or-reload recipe follows `runs.train_or_reload` and returns a `Trained` (model,
-history); with `require_trained=True` it raises `NotTrainedError` instead of training. The
+history); with `require_trained=True` it raises `NotTrainedError` instead of training
+(`lesson_pixel_models` returns lesson 08's live run with the model used after it). The
 loaders of finished models (`reference_classifier`, `dcgan_generator`, `early_cgan`,
 `shipped_diffusion`) return the model itself; `digit_judge` returns lesson 01's judge of what
 counts as a digit.
@@ -19,7 +20,8 @@ from .classifier import (CNN_FILE, CNN_RUN, DIGIT_DENSITY, DIGIT_JUDGE, digit_ju
 from .dcgan import (DCGAN_FILE, DCGAN_RUN, dcgan_generator, dcgan_plan, lesson_dcgan,
                     progress_noise, train_dcgan)
 from .diffusion import (LATENT_DIFFUSION_RUN, SHIPPED_DIFFUSION, diffusion_plan,
-                        latent_diffusion, pixel_diffusion, pixel_unet, sampler_label,
+                        latent_diffusion, lesson_pixel_models, pixel_diffusion, pixel_unet,
+                        sampler_label,
                         shipped_diffusion, shipped_diffusion_run)
 from .gan_applications import (CGAN_FILE, CGAN_RUN, CGAN_SNAPSHOT, CLOTHES_RUNS, CYCLE_RUN,
                                CYCLE_VARIANTS, DCGAN_SAME_STEPS_RUN, DETECTOR_RUN, NOCOORD_RUN,
@@ -42,6 +44,7 @@ __all__ = [
     "gan_applications_plan", "held_out", "inpainter_run", "latent_diffusion",
     "lesson_anomaly_detector", "lesson_autoencoder", "lesson_cgan", "lesson_cyclegan",
     "lesson_dcgan", "lesson_denoiser", "lesson_fake_detector", "lesson_inpainter",
+    "lesson_pixel_models",
     "paired_translator",
     "autoencoder_plan", "lesson_vae", "lesson_vae16", "pixel_diffusion", "pixel_unet",
     "progress_noise", "reference_classifier", "require_finished", "shipped_diffusion",

@@ -142,6 +142,16 @@ def test_the_clean_estimate_and_the_noise_still_add_up_to_x_t(t):
     np.testing.assert_allclose(np.sqrt(a) * x0_hat + np.sqrt(1 - a) * eps_hat, x_t, atol=1e-4)
 
 
+def test_clean_data_and_noise_are_each_others_inverse_split_of_x_t():
+    model = tiny_model()
+    rng = np.random.default_rng(4)
+    x0 = rng.uniform(-1, 1, (2, 28, 28, 1)).astype(np.float32)
+    noise = rng.standard_normal(x0.shape).astype(np.float32)
+    x_t = np.asarray(noise_to_step(x0, np.full(2, 20), noise, model.alpha_bar))
+    np.testing.assert_allclose(model.clean_from_noise(x_t, noise, 20), x0, atol=1e-4)
+    np.testing.assert_allclose(model.noise_from_clean(x_t, x0, 20), noise, atol=1e-4)
+
+
 def test_vectors_are_never_clipped():
     model = tiny_vector_model()
     x_t = np.full((3, 2), 50.0, np.float32)

@@ -34,6 +34,27 @@ def test_a_live_pixel_run_trains_then_reloads(monkeypatch):
     assert again.history == history
 
 
+def test_on_a_cpu_the_lesson_trains_one_epoch_then_uses_the_shipped_weights(monkeypatch):
+    monkeypatch.setenv("COURSE_FAST", "1")
+    models = recipes.lesson_pixel_models(images(16), on_gpu=False, verbose=0)
+    assert models.epochs == 1 and len(models.history["loss"]) == 1 and not models.reloaded
+    assert models.model is not models.live
+    assert models.model_seconds == saving.shipped_record(recipes.SHIPPED_DIFFUSION)["train_seconds"]
+    assert recipes.lesson_pixel_models(images(16), on_gpu=False, verbose=0).reloaded
+
+
+def test_on_a_gpu_the_lesson_trains_the_shipped_length_and_uses_its_own_run(monkeypatch):
+    # The GPU branch of lesson 08's live cell, run on the CPU at a tiny size (16 digits, one
+    # batch per epoch) in default mode, so its length is the shipped run's 8 epochs.
+    monkeypatch.delenv("COURSE_FAST", raising=False)
+    models = recipes.lesson_pixel_models(images(16), on_gpu=True, verbose=0)
+    epochs = recipes.diffusion_plan()["shipped_epochs"]
+    assert models.epochs == epochs > 1 and len(models.history["loss"]) == epochs
+    assert models.model is models.live and models.model_seconds == models.seconds > 0
+    assert np.all(np.isfinite(models.history["loss"]))
+    assert models.model.sample(2, steps=2, seed=0).shape == (2, 28, 28, 1)
+
+
 def test_latent_diffusion_trains_on_a_vaes_codes_and_reloads(monkeypatch):
     monkeypatch.setenv("COURSE_FAST", "1")
     x = images(64)
