@@ -1,11 +1,14 @@
 """Checks for the exercises of lesson 07 (what GANs are for): a conditional generator retrained
-on clothes, and a CycleGAN trained with another cycle-loss weight and measured."""
+on clothes, and a CycleGAN trained with another cycle-loss weight and measured. Each check calls
+the learner's function (which trains, or reloads a finished run) and inspects what it returns;
+`REFERENCES` holds the course's answers, with the learners' signatures."""
 
 import numpy as np
 
-from .feedback import ExerciseError, passed
+from .feedback import ExerciseError, passed, run_learner
 
 N_CLASSES = 10
+CYCLE_EXERCISE_RUN = "lesson07_exercise_cycle{:g}"  # exercise 2's run, named after its weight
 
 
 def _trained(name, optimizer, what):
@@ -14,13 +17,14 @@ def _trained(name, optimizer, what):
                             f"step): compile it and train it with training.fit_resumable")
 
 
-def clothes_generator(model, digits_model=None):
-    """`model` must be a `ConditionalGAN` with 10 classes, trained (not the digit generator
-    `digits_model` of the lesson), whose generator makes one (28, 28, 1) image in [0, 1] per
-    requested class."""
+def clothes_generator(train_fn, x, y, epochs, digits_model=None):
+    """`train_fn(x, y, epochs)` must return a `ConditionalGAN` with 10 classes, trained on the
+    clothes `x`, `y` (not the digit generator `digits_model` of the lesson), whose generator
+    makes one (28, 28, 1) image in [0, 1] per requested class."""
     from ..models.cgan import ConditionalGAN
 
     name = "clothes_generator"
+    model = run_learner(name, train_fn, x, y, epochs)
     if not isinstance(model, ConditionalGAN):
         raise ExerciseError(f"{name}: got a {type(model).__name__}; return the trained "
                             f"ConditionalGAN (course_lib.models.cgan), the lesson's own code")
@@ -41,41 +45,57 @@ def clothes_generator(model, digits_model=None):
     passed(name, 4)
 
 
-def cycle_weight_experiment(model, results, cycle_weight, x_a, true_b, labels, classifier):
-    """`model` must be a trained `CycleGAN` built with `cycle_weight` (not the lesson's 10), and
-    `results` its measurements on the domain-A digits `x_a`: `psnr_db`, the mean PSNR of
-    G_AB(x_a) against their true B versions `true_b`, and `class_kept`, the share of G_AB(x_a)
-    that `classifier` assigns to the digits' true `labels` (a fraction in [0, 1])."""
+def cycle_weight_experiment(experiment_fn, cycle_weight, x_a, x_b, x_eval, true_b, y_eval,
+                            read_class):
+    """`experiment_fn(cycle_weight, x_a, x_b, x_eval, true_b, y_eval, read_class)` must return
+    a `CycleGAN` built with `cycle_weight` (not the lesson's 10) and trained on `x_a`, `x_b` in
+    the checkpoint folder `CYCLE_EXERCISE_RUN`, and its measurements on the domain-A digits
+    `x_eval`: `psnr_db`, the mean PSNR of G_AB(x_eval) against their true B versions `true_b`,
+    and `class_kept`, the share of G_AB(x_eval) that `read_class` (images → classes) assigns to
+    the digits' true labels `y_eval` (a fraction in [0, 1])."""
+    from ..config import checkpoint_dir
     from ..metrics import psnr
     from ..models.cyclegan import CycleGAN
+    from ..training import is_finished
 
     name = "cycle_weight_experiment"
+    if np.isclose(cycle_weight, 10.0):
+        raise ExerciseError(f"{name}: 10 is the lesson's own weight; pick another one to learn "
+                            f"something new")
+    answer = run_learner(name, experiment_fn, cycle_weight, x_a, x_b, x_eval, true_b, y_eval,
+                         read_class)
+    if not isinstance(answer, tuple) or len(answer) != 2:
+        raise ExerciseError(f"{name}: got a {type(answer).__name__}; return two things, the "
+                            f"trained CycleGAN and the dict of its measurements")
+    model, results = answer
     if not isinstance(model, CycleGAN):
         raise ExerciseError(f"{name}: got a {type(model).__name__}; return the CycleGAN you "
                             f"trained (course_lib.models.cyclegan)")
     if not np.isclose(model.cycle_weight, cycle_weight):
         raise ExerciseError(f"{name}: the model was built with cycle_weight={model.cycle_weight:g}"
                             f", not the {cycle_weight:g} asked for: pass it to CycleGAN(...)")
-    if np.isclose(cycle_weight, 10.0):
-        raise ExerciseError(f"{name}: 10 is the lesson's own weight; pick another one to learn "
-                            f"something new")
     _trained(name, model.g_optimizer, "CycleGAN")
+    workdir = checkpoint_dir(CYCLE_EXERCISE_RUN.format(cycle_weight))
+    if not is_finished(workdir):
+        raise ExerciseError(f"{name}: {workdir} holds no finished run; train in "
+                            f"config.checkpoint_dir(f\"lesson07_exercise_cycle{{cycle_weight:g}}"
+                            f"\"), where the lesson reads your run's steps")
     if not isinstance(results, dict) or not {"psnr_db", "class_kept"} <= set(results):
         found = sorted(results) if isinstance(results, dict) else type(results).__name__
         raise ExerciseError(f"{name}: results must be a dict with keys 'psnr_db' and "
                             f"'class_kept'; got {found}")
-    translated = model.translate_ab(x_a)
-    labels = np.asarray(labels)
+    translated = model.translate_ab(x_eval)
+    y_eval = np.asarray(y_eval)
 
     def kept(images):
-        return float(np.mean(classifier.predict(images, verbose=0).argmax(axis=1) == labels))
+        return float(np.mean(np.asarray(read_class(images)) == y_eval))
 
     got_psnr, got_kept = float(results["psnr_db"]), float(results["class_kept"])
     psnr_mistakes = {
         "you measured the untranslated digits (the identity baseline): translate them with "
-        "model.translate_ab first": psnr(true_b, x_a),
+        "model.translate_ab first": psnr(true_b, x_eval),
         "you compared the translations with the A digits they came from; compare them with the "
-        "true B versions": psnr(x_a, translated),
+        "true B versions": psnr(x_eval, translated),
     }
     expected_psnr = psnr(true_b, translated)
     if not np.isclose(got_psnr, expected_psnr, atol=0.02):
@@ -83,18 +103,55 @@ def cycle_weight_experiment(model, results, cycle_weight, x_a, true_b, labels, c
             if np.isclose(got_psnr, wrong, atol=0.02):
                 raise ExerciseError(f"{name}: psnr_db: {hint}")
         raise ExerciseError(f"{name}: psnr_db is {got_psnr:.3f} dB, but the model's translations "
-                            f"of x_a score {expected_psnr:.3f} dB against true_b (metrics.psnr)")
+                            f"of x_eval score {expected_psnr:.3f} dB against true_b "
+                            f"(metrics.psnr)")
     expected_kept = kept(translated)
     kept_mistakes = {
         "give a fraction in [0, 1], not a percentage": 100 * expected_kept,
         "that is the share of translations that changed class; count those that kept it":
             1.0 - expected_kept,
-        "you classified the untranslated digits; classify model.translate_ab(x_a)": kept(x_a),
+        "you classified the untranslated digits; classify model.translate_ab(x_eval)":
+            kept(x_eval),
     }
     if not np.isclose(got_kept, expected_kept, atol=2e-3):
         for hint, wrong in kept_mistakes.items():
             if np.isclose(got_kept, wrong, atol=2e-3):
                 raise ExerciseError(f"{name}: class_kept: {hint}")
-        raise ExerciseError(f"{name}: class_kept is {got_kept:.4f}, but the classifier keeps the "
+        raise ExerciseError(f"{name}: class_kept is {got_kept:.4f}, but read_class keeps the "
                             f"true label for {expected_kept:.4f} of the translations")
     passed(name, 2)
+
+
+def reference_clothes_generator(x, y, epochs):
+    """The course's answer to `clothes_generator`: `ConditionalGAN(seed=0)` trained on `x`, `y`
+    for `epochs` of batch 128 in exercise 1's run (`recipes.CLOTHES_RUNS["transpose"]`), or
+    reloaded from it."""
+    from ..models.cgan import ConditionalGAN
+    from ..recipes import CLOTHES_RUNS
+    from ..recipes.runs import train_or_reload
+
+    return train_or_reload(lambda: ConditionalGAN(seed=0), x, y, name=CLOTHES_RUNS["transpose"],
+                           epochs=epochs, batch_size=128, compile_args={},
+                           made_by="lesson 07's exercise 1").model
+
+
+def reference_cycle_weight_experiment(cycle_weight, x_a, x_b, x_eval, true_b, y_eval,
+                                      read_class):
+    """The course's answer to `cycle_weight_experiment`: `CycleGAN(cycle_weight=cycle_weight,
+    seed=0)` trained one epoch of batch 32 on `x_a`, `x_b` (or reloaded), and its PSNR against
+    `true_b` and share of classes kept on `x_eval`."""
+    from ..metrics import psnr
+    from ..models.cyclegan import CycleGAN
+    from ..recipes.runs import train_or_reload
+
+    model = train_or_reload(lambda: CycleGAN(cycle_weight=cycle_weight, seed=0), x_a, x_b,
+                            name=CYCLE_EXERCISE_RUN.format(cycle_weight), epochs=1, batch_size=32,
+                            compile_args={}, made_by="lesson 07's exercise 2").model
+    translated = model.translate_ab(x_eval)
+    return model, {"psnr_db": psnr(true_b, translated),
+                   "class_kept": float(np.mean(np.asarray(read_class(translated))
+                                               == np.asarray(y_eval)))}
+
+
+REFERENCES = {"clothes_generator": reference_clothes_generator,
+              "cycle_weight_experiment": reference_cycle_weight_experiment}

@@ -1,9 +1,10 @@
-"""The lesson-07 checks pass a right answer and name the plausible mistakes."""
+"""The lesson-07 checks pass a right answer, name the plausible mistakes, turn an exercise not
+done yet into a readable message, and the course's own answers pass them."""
 
 import numpy as np
 import pytest
 
-from course_lib import metrics
+from course_lib import config, metrics
 from course_lib.checks import ExerciseError
 from course_lib.checks import lesson07 as check
 from course_lib.config import seed_everything
@@ -15,12 +16,18 @@ def images(n=8, seed=0):
     return np.random.default_rng(seed).random((n, 28, 28, 1)).astype(np.float32)
 
 
-class InkClassifier:
+def ink_class(x):
     """A stand-in for lesson 01's CNN: the class is the image's mean ink, in ten bins."""
+    return np.clip((np.asarray(x).mean(axis=(1, 2, 3)) * 10).astype(int), 0, 9)
 
-    def predict(self, x, verbose=0, batch_size=None):
-        bins = np.clip((np.asarray(x).mean(axis=(1, 2, 3)) * 10).astype(int), 0, 9)
-        return np.eye(10)[bins]
+
+def not_done(*args):
+    raise NotImplementedError()
+
+
+def returning(answer):
+    """A learner's function that returns `answer` whatever it is given."""
+    return lambda *args: answer
 
 
 @pytest.fixture(scope="module")
@@ -33,23 +40,50 @@ def cgans():
     return digits, clothes
 
 
+CLOTHES = (images(16, 4), np.arange(16) % 10, 1)  # x, y, epochs
+
+
 def test_clothes_generator_accepts_a_trained_cgan(cgans, capsys):
-    check.clothes_generator(cgans[1], cgans[0])
+    check.clothes_generator(returning(cgans[1]), *CLOTHES, cgans[0])
     assert "✓ clothes_generator" in capsys.readouterr().out
+
+
+def test_clothes_generator_calls_the_function_with_the_clothes(cgans):
+    calls = []
+
+    def train(x, y, epochs):
+        calls.append((x, y, epochs))
+        return cgans[1]
+
+    check.clothes_generator(train, *CLOTHES, cgans[0])
+    assert len(calls) == 1 and calls[0][0] is CLOTHES[0] and calls[0][2] == 1
 
 
 def test_clothes_generator_rejects(cgans):
     digits, clothes = cgans
+    with pytest.raises(ExerciseError, match="not done yet"):
+        check.clothes_generator(not_done, *CLOTHES, digits)
     with pytest.raises(ExerciseError, match="digit generator of section 1"):
-        check.clothes_generator(digits, digits)
+        check.clothes_generator(returning(digits), *CLOTHES, digits)
     with pytest.raises(ExerciseError, match="not been trained"):
         untrained = ConditionalGAN(seed=2)
         untrained.compile()
-        check.clothes_generator(untrained, digits)
+        check.clothes_generator(returning(untrained), *CLOTHES, digits)
     with pytest.raises(ExerciseError, match="not been trained"):
-        check.clothes_generator(ConditionalGAN(seed=3), digits)
+        check.clothes_generator(returning(ConditionalGAN(seed=3)), *CLOTHES, digits)
     with pytest.raises(ExerciseError, match="return the trained ConditionalGAN"):
-        check.clothes_generator(clothes.generator, digits)
+        check.clothes_generator(returning(clothes.generator), *CLOTHES, digits)
+    with pytest.raises(ExerciseError, match="raised ValueError"):
+        check.clothes_generator(lambda x, y, epochs: int("seven"), *CLOTHES, digits)
+
+
+def test_reference_clothes_generator_passes_its_check_and_reloads(cgans, capsys):
+    model = check.REFERENCES["clothes_generator"](*CLOTHES)
+    check.clothes_generator(check.REFERENCES["clothes_generator"], *CLOTHES, cgans[0])
+    out = capsys.readouterr().out
+    assert "✓ clothes_generator" in out and "reloaded" in out  # the check's call reloaded the run
+    assert (config.checkpoint_dir("lesson07_fashion_cgan") / "state.json").exists()
+    assert int(model.g_optimizer.iterations) == 1  # 16 clothes, one epoch of batch 128
 
 
 @pytest.fixture(scope="module")
@@ -58,31 +92,38 @@ def experiment():
     model = CycleGAN(cycle_weight=2.0, filters=4, n_res=0, seed=0)
     model.compile()
     model.fit(images(8, 1), images(8, 2), batch_size=8, epochs=1, verbose=0)
-    x_a = images(12, 3)
-    true_b = 0.3 * x_a  # another "style" of the same digits, far from both x_a and the outputs
-    classifier = InkClassifier()
-    translated = model.translate_ab(x_a)
-    labels = classifier.predict(translated).argmax(1)
+    x_eval = images(12, 3)
+    true_b = 0.3 * x_eval  # another "style" of the same digits, far from both x_eval and the outputs
+    translated = model.translate_ab(x_eval)
+    labels = ink_class(translated)
     labels[8:] = (labels[8:] + 1) % 10  # two thirds of the translations keep their class
-    kept = float(np.mean(classifier.predict(translated).argmax(1) == labels))
+    kept = float(np.mean(ink_class(translated) == labels))
     assert 0.5 < kept < 1.0
     results = {"psnr_db": metrics.psnr(true_b, translated), "class_kept": kept}
-    return model, results, (x_a, true_b, labels, classifier)
+    return model, results, (images(8, 1), images(8, 2), x_eval, true_b, labels, ink_class)
 
 
-def test_cycle_weight_experiment_accepts_right_measurements(experiment, capsys):
+@pytest.fixture
+def finished_run(scratch_build_dir):
+    """A finished run in the folder exercise 2 asks for (weight 2), as fit_resumable leaves it."""
+    workdir = config.checkpoint_dir(check.CYCLE_EXERCISE_RUN.format(2.0))
+    (workdir / "state.json").write_text('{"epoch": 1, "epochs": 1, "history": {}}')
+    return workdir
+
+
+def test_cycle_weight_experiment_accepts_right_measurements(experiment, finished_run, capsys):
     model, results, data = experiment
-    check.cycle_weight_experiment(model, results, 2.0, *data)
+    check.cycle_weight_experiment(returning((model, results)), 2.0, *data)
     assert "✓ cycle_weight_experiment" in capsys.readouterr().out
 
 
-def test_cycle_weight_experiment_rejects(experiment):
-    model, results, (x_a, true_b, labels, classifier) = experiment
-    data = (x_a, true_b, labels, classifier)
-    translated = model.translate_ab(x_a)
+def test_cycle_weight_experiment_rejects(experiment, finished_run):
+    model, results, data = experiment
+    x_eval, true_b = data[2], data[3]
+    translated = model.translate_ab(x_eval)
     wrong = [
-        ({**results, "psnr_db": metrics.psnr(true_b, x_a)}, 2.0, "identity baseline"),
-        ({**results, "psnr_db": metrics.psnr(x_a, translated)}, 2.0, "true B versions"),
+        ({**results, "psnr_db": metrics.psnr(true_b, x_eval)}, 2.0, "identity baseline"),
+        ({**results, "psnr_db": metrics.psnr(x_eval, translated)}, 2.0, "true B versions"),
         ({**results, "psnr_db": results["psnr_db"] + 1.0}, 2.0, "against true_b"),
         ({**results, "class_kept": 100 * results["class_kept"]}, 2.0, "not a percentage"),
         ({**results, "class_kept": 1 - results["class_kept"]}, 2.0, "changed class"),
@@ -91,13 +132,33 @@ def test_cycle_weight_experiment_rejects(experiment):
     ]
     for answer, weight, message in wrong:
         with pytest.raises(ExerciseError, match=message):
-            check.cycle_weight_experiment(model, answer, weight, *data)
+            check.cycle_weight_experiment(returning((model, answer)), weight, *data)
+    with pytest.raises(ExerciseError, match="not done yet"):
+        check.cycle_weight_experiment(not_done, 2.0, *data)
     lesson_weight = CycleGAN(cycle_weight=10.0, filters=4, n_res=0)
     with pytest.raises(ExerciseError, match="lesson's own weight"):
-        check.cycle_weight_experiment(lesson_weight, results, 10.0, *data)
+        check.cycle_weight_experiment(returning((lesson_weight, results)), 10.0, *data)
     untrained = CycleGAN(cycle_weight=2.0, filters=4, n_res=0)
     untrained.compile()
     with pytest.raises(ExerciseError, match="not been trained"):
-        check.cycle_weight_experiment(untrained, results, 2.0, *data)
+        check.cycle_weight_experiment(returning((untrained, results)), 2.0, *data)
     with pytest.raises(ExerciseError, match="return the CycleGAN"):
-        check.cycle_weight_experiment(model.g_ab, results, 2.0, *data)
+        check.cycle_weight_experiment(returning((model.g_ab, results)), 2.0, *data)
+    with pytest.raises(ExerciseError, match="return two things"):
+        check.cycle_weight_experiment(returning(model), 2.0, *data)
+
+
+def test_cycle_weight_experiment_wants_the_run_in_its_folder(experiment):
+    model, results, data = experiment
+    with pytest.raises(ExerciseError, match="holds no finished run"):
+        check.cycle_weight_experiment(returning((model, results)), 2.0, *data)
+
+
+def test_reference_cycle_weight_experiment_passes_its_check_and_reloads(experiment, capsys):
+    data = experiment[2]
+    model, results = check.REFERENCES["cycle_weight_experiment"](3.0, *data)
+    check.cycle_weight_experiment(check.REFERENCES["cycle_weight_experiment"], 3.0, *data)
+    out = capsys.readouterr().out
+    assert "✓ cycle_weight_experiment" in out and "reloaded" in out
+    assert model.cycle_weight == 3.0 and int(model.g_optimizer.iterations) == 1
+    assert set(results) == {"psnr_db", "class_kept"} and 0.0 <= results["class_kept"] <= 1.0
