@@ -53,27 +53,43 @@ def test_course_lib_is_imported_before_tensorflow(name):
     assert 0 <= first_course < first_tf, f"{name}: import course_lib before TensorFlow/Keras"
 
 
+def is_graded(cell) -> bool:
+    return cell.metadata.get("nbgrader", {}).get("grade") is True
+
+
 @pytest.mark.parametrize("name", LESSONS)
 def test_records_results_and_ends_with_assertions(name):
-    cells = code(load(name))
+    cells = [c for c in code(load(name)) if not is_graded(c) and "exercises.summary" not in c.source]
     assert any("report.record(" in c.source for c in cells), f"{name}: no report.record(...)"
     assert "assert " in cells[-1].source, f"{name}: the last code cell must assert on results"
 
 
 @pytest.mark.parametrize("name", LESSONS[1:])
-def test_lessons_have_graded_exercises_with_checks(name):
+def test_lessons_have_graded_exercises_that_skipping_cannot_break(name):
+    # Each exercise: a solution cell, then a read-only cell that checks it through `exercises`
+    # (which puts the course's answer in its place when it fails); the notebook ends with a
+    # summary and one graded cell per exercise, worth its points.
     cells = load(name).cells
     solutions = [i for i, c in enumerate(cells) if "### BEGIN SOLUTION" in c.source]
     assert len(solutions) >= 2, f"{name}: needs at least two exercises"
     ids = [c.metadata.get("nbgrader", {}).get("grade_id") for c in cells if "nbgrader" in c.metadata]
     assert len(ids) == len(set(ids)), f"{name}: nbgrader grade_ids must be unique"
+    checked = []
     for i in solutions:
         meta = cells[i].metadata.get("nbgrader", {})
         assert meta.get("solution") is True and meta.get("grade_id"), f"{name}: cell {i} lacks nbgrader metadata"
         assert "### END SOLUTION" in cells[i].source
         following = next(c for c in cells[i + 1:] if c.cell_type == "code")
-        assert re.search(r"check\w*\.\w+\(", following.source), f"{name}: no check after cell {i}"
-        assert following.metadata.get("nbgrader", {}).get("grade") is True
+        found = re.search(r'(\w+) = exercises\.check\("(\w+)", \1\b', following.source)
+        assert found, f"{name}: no `answer = exercises.check(...)` after cell {i}"
+        assert following.metadata["nbgrader"]["locked"] and not is_graded(following)
+        checked.append(found.group(2))
+    graded = [c for c in cells if is_graded(c)]
+    assert [re.fullmatch(r'exercises\.require\("(\w+)"\)', c.source).group(1) for c in graded] == checked
+    assert all(c.metadata["nbgrader"]["points"] >= 1 for c in graded)
+    tail = code(load(name))[-len(graded) - 1:]
+    assert "exercises.summary()" in tail[0].source and all(is_graded(c) for c in tail[1:]), (
+        f"{name}: the notebook must end with the exercise summary, then the graded cells")
 
 
 @pytest.mark.parametrize("name", LESSONS[1:])

@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from ..models.autoencoder import build_decoder
 from .feedback import ExerciseError, compare, passed, run_learner
 
 
@@ -60,3 +61,12 @@ def _reference(train, test, k, fit_mean, apply_mean):
     _, _, vt = np.linalg.svd(train - fit_mean, full_matrices=False)
     basis = vt[:k]
     return (test - apply_mean) @ basis.T @ basis + apply_mean
+
+
+def reference_pca_reconstruction(train, test, k):
+    """The course's answer to `pca_reconstruction`."""
+    mean = np.asarray(train).mean(axis=0)
+    return _reference(train, test, k, mean, mean)
+
+
+REFERENCES = {"decoder": build_decoder, "pca_reconstruction": reference_pca_reconstruction}

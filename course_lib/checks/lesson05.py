@@ -81,3 +81,23 @@ def attribute_vector(vector_fn):
     compare(name, actual, with_mean - without_mean, what="the attribute vector")
     passed(name, 1)
 
+
+
+def reference_reparameterize(z_mean, z_log_var, epsilon):
+    """The course's answer to `reparameterize`."""
+    return z_mean + np.exp(0.5 * z_log_var) * epsilon
+
+
+def reference_vae_kl(z_mean, z_log_var):
+    """The course's answer to `vae_kl`."""
+    return 0.5 * np.sum(z_mean ** 2 + np.exp(z_log_var) - z_log_var - 1.0, axis=-1)
+
+
+def reference_attribute_vector(codes, has_attribute):
+    """The course's answer to `attribute_vector`."""
+    has_attribute = np.asarray(has_attribute, bool)
+    return codes[has_attribute].mean(axis=0) - codes[~has_attribute].mean(axis=0)
+
+
+REFERENCES = {"reparameterize": reference_reparameterize, "vae_kl": reference_vae_kl,
+              "attribute_vector": reference_attribute_vector}

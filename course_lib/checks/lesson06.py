@@ -3,6 +3,7 @@ both computed from logits."""
 
 import numpy as np
 
+from ..models import gan
 from .feedback import ExerciseError, as_array, compare, passed, run_learner
 
 EPSILON = 1e-7  # cross-entropy on probabilities clips them to [ε, 1 − ε]
@@ -88,3 +89,12 @@ def _name_mistake(name, actual, mistakes):
     for hint, wrong in mistakes.items():
         if np.any(np.isclose(actual, wrong, rtol=1e-4, atol=1e-5)):
             raise ExerciseError(f"{name}: {hint}")
+
+
+def reference_discriminator_loss(real_logits, fake_logits):
+    """The course's answer to `discriminator_loss` (the course GAN's own loss)."""
+    return gan.discriminator_loss(real_logits, fake_logits)
+
+
+REFERENCES = {"discriminator_loss": reference_discriminator_loss,
+              "generator_loss": gan.generator_loss}

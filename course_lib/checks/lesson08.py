@@ -79,7 +79,8 @@ def _library_ddim(x_t, eps_hat, a_t, a_prev):
     steps = np.array([a_prev, a_t], np.float32) if a_prev < 1 else np.array([a_t], np.float32)
     stand_in = SimpleNamespace(alpha_bar=steps, data_shape=x_t.shape[1:],
                                _predict_noise=lambda x, t: eps_hat)
-    stand_in.estimate_clean = lambda x, eps, t: Diffusion.estimate_clean(stand_in, x, eps, t)
+    for method in ("estimate_clean", "clean_from_noise", "noise_from_clean"):
+        setattr(stand_in, method, getattr(Diffusion, method).__get__(stand_in))
     t, t_prev = (1, 0) if a_prev < 1 else (0, -1)
     return Diffusion.denoise_step(stand_in, x_t, t, t_prev, 0.0, np.random.default_rng(0))
 
@@ -165,3 +166,24 @@ def _closest(alpha_bar, target, t) -> bool:
     """True when step t is (within one step) the step whose ᾱ is nearest `target`."""
     best = int(np.argmin(np.abs(alpha_bar - target)))
     return abs(t - best) <= 1
+
+
+def reference_q_sample(x0, t, noise, alpha_bar):
+    """The course's answer to `q_sample`."""
+    a = np.asarray(alpha_bar)[np.asarray(t)].reshape((-1,) + (1,) * (np.ndim(x0) - 1))
+    return np.sqrt(a) * x0 + np.sqrt(1 - a) * noise
+
+
+def reference_ddim_step(x_t, eps_hat, a_t, a_prev):
+    """The course's answer to `ddim_step`."""
+    x0_hat = (x_t - np.sqrt(1 - a_t) * eps_hat) / np.sqrt(a_t)
+    return np.sqrt(a_prev) * x0_hat + np.sqrt(1 - a_prev) * eps_hat
+
+
+def reference_matching_step(sigma, alpha_bar):
+    """The course's answer to `matching_step`."""
+    return int(np.argmin(np.abs(np.asarray(alpha_bar) - 1 / (1 + 4 * sigma ** 2))))
+
+
+REFERENCES = {"q_sample": reference_q_sample, "ddim_step": reference_ddim_step,
+              "matching_step": reference_matching_step}
