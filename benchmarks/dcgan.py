@@ -2,9 +2,9 @@
 and the course GAN against the recipe of the TensorFlow DCGAN tutorial.
 
 Lesson 06's model (`recipes.lesson_dcgan`: D with 32 and 64 filters and dropout 0.3) and the
-same GAN with a spectrally normalized D of twice the widths and no dropout (Miyato et al.
-2018; `SN_DISCRIMINATOR`) train on the same data, batch, seed and optimizers for the lesson's 8
-epochs; both runs are reloaded when finished. Each is scored on the lesson's 5,000 samples
+same GAN with one thing changed each (`VARIANTS`: a spectrally normalized D of twice the widths
+without dropout, a D of twice the widths alone, two time-scale learning rates) train on the same
+data, batch and seed for the lesson's 8 epochs; every run is reloaded when finished. Each is scored on the lesson's 5,000 samples
 (seed 1) against the 10,000 test digits: Fréchet distance, confident share, precision and
 recall, every class share, and its last epoch's mean D(x) and D(G(z)); the images per second of
 a training step of each are measured in alternation, in the same process and conditions.
@@ -55,8 +55,18 @@ COURSE_BATCH = 128
 REFERENCE_BATCH = 256
 REFERENCE_NOISE = 100
 FRAMES = 10
-SN_RUN = "lesson06_dcgan_sn"
-SN_DISCRIMINATOR = {"filters": (64, 128), "dropout": 0.0, "spectral_norm": True}
+# Lesson 06's GAN with one thing changed each (prefix of its figures → run, discriminator
+# options, optimizers). "sn_": spectral normalization (Miyato et al. 2018) on a D of twice the
+# widths without dropout, as SN-GANs train; "wide_": capacity alone, D of twice the widths with
+# the lesson's dropout; "ttur_": the two time-scale update rule (Heusel et al. 2017), D's Adam
+# at 4e-4 and G's at 1e-4 instead of 2e-4 each (β1 = 0.5 as in the lesson).
+VARIANTS = {
+    "sn_": ("lesson06_dcgan_sn", {"filters": (64, 128), "dropout": 0.0, "spectral_norm": True}, None),
+    "wide_": ("lesson06_dcgan_wide", {"filters": (64, 128)}, None),
+    "ttur_": ("lesson06_dcgan_ttur", None, lambda: {
+        "d_optimizer": keras.optimizers.Adam(4e-4, beta_1=0.5),
+        "g_optimizer": keras.optimizers.Adam(1e-4, beta_1=0.5)}),
+}
 EQUAL_STEPS_KEYS = (
     "fd_course", "fd_reference", "fd_untrained", "fd_real_yardstick", "fd_real_yardstick_std",
     "fd_sample_size", "generator_steps", "min_class_share", "max_class_share",
@@ -142,17 +152,21 @@ def batches(x, batch_size, steps, seed):
 
 
 def discriminator_comparison() -> dict:
-    """Lesson 06's run and the spectrally normalized one (each trained or reloaded), scored like
-    the lesson's last epoch, with the training speed of each."""
+    """Lesson 06's run and each of `VARIANTS` (each trained or reloaded), scored like the
+    lesson's last epoch, with the training speed of each."""
     plan = dcgan_plan()
     (x_train, _), (x_test, _) = data.load_mnist(n_train=plan["n_train"], n_test=plan["n_test"])
     scorer = ImageScorer(reference_classifier(verbose=2), x_test)
-    runs = {"": (lesson_dcgan(verbose=2), None),  # the lesson's figures carry no prefix
-            "sn_": (train_dcgan(x_train, epochs=plan["epochs"], name=SN_RUN,
-                                discriminator=SN_DISCRIMINATOR), SN_DISCRIMINATOR)}
-    speeds = images_per_second({prefix: options for prefix, (_, options) in runs.items()}, x_train)
+    runs = {"": (lesson_dcgan(verbose=2), None, None)}  # the lesson's figures carry no prefix
+    for prefix, (run, discriminator, optimizers) in VARIANTS.items():
+        runs[prefix] = (train_dcgan(x_train, epochs=plan["epochs"], name=run,
+                                    discriminator=discriminator,
+                                    optimizers=optimizers() if optimizers else None),
+                        discriminator, optimizers)
+    speeds = images_per_second({prefix: settings for prefix, (_, *settings) in runs.items()},
+                               x_train)
     figures = {"lesson_epochs": plan["epochs"], "lesson_n_score": plan["n_score"]}
-    for prefix, ((gan, history), _) in runs.items():
+    for prefix, ((gan, history), *_) in runs.items():
         score = scorer.score(gan.generate(plan["n_score"], seed=1))
         figures[prefix + "fd" if prefix else "fd_lesson"] = score["fd"]
         figures.update({prefix + key: score[key] for key in ("confident_share", "precision", "recall")})
@@ -164,15 +178,16 @@ def discriminator_comparison() -> dict:
     return figures
 
 
-def images_per_second(options: dict, x, steps: int = None, rounds: int = 3) -> dict:
-    """Training images per second of a `GAN` with each discriminator in `options` (name →
-    options), timed over `steps` batches of 128 in alternation, `rounds` times (median)."""
+def images_per_second(settings: dict, x, steps: int = None, rounds: int = 3) -> dict:
+    """Training images per second of a `GAN` with each (discriminator options, optimizers
+    factory or None) in `settings` (name → pair), timed over `steps` batches of 128 in
+    alternation, `rounds` times (median)."""
     steps = steps or config.by_mode(20, 2)
     ds = batches(x, COURSE_BATCH, steps, seed=0)
     models = {}
-    for name, discriminator in options.items():
+    for name, (discriminator, optimizers) in settings.items():
         models[name] = GAN(seed=0, discriminator=discriminator)
-        models[name].compile()
+        models[name].compile(**(optimizers() if optimizers else {}))
         models[name].fit(ds, epochs=1, verbose=0)  # traces the step
     seconds = {name: [] for name in models}
     for _ in range(rounds):
@@ -240,7 +255,9 @@ def main(steps, keep_equal_steps=False):
     figures = committed_equal_steps() if keep_equal_steps else equal_steps(steps)
     comparison = discriminator_comparison()
     report.write_benchmark("dcgan", {**figures, **comparison})
-    for prefix, label in (("", "lesson's dropout D"), ("sn_", "spectrally normalized D")):
+    labels = {"": "lesson's dropout D", "sn_": "spectrally normalized D",
+              "wide_": "D of twice the widths", "ttur_": "two time-scale learning rates"}
+    for prefix, label in labels.items():
         print(f"{label}: Fréchet {comparison[prefix + 'fd' if prefix else 'fd_lesson']:.2f}, "
               + ", ".join(f"{key} {comparison[prefix + key]:.3f}" for key in (
                   "confident_share", "precision", "recall", "d_real", "d_fake", "img_per_s")))

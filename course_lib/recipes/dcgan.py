@@ -31,14 +31,16 @@ def progress_noise() -> np.ndarray:
     return np.random.default_rng(0).standard_normal((40, NOISE_DIM)).astype(np.float32)
 
 
-def train_dcgan(x_train, *, epochs: int, name: str, discriminator: dict = None, callbacks=(),
-                verbose=2, require_trained: bool = False) -> Trained:
-    """A `GAN` (seed 0, its default optimizers; `discriminator`: options for
-    `build_discriminator`, default its defaults) trained on images `x_train` for `epochs` of the
-    plan's batch size under run `name`, or reloaded."""
+def train_dcgan(x_train, *, epochs: int, name: str, discriminator: dict = None,
+                optimizers: dict = None, callbacks=(), verbose=2,
+                require_trained: bool = False) -> Trained:
+    """A `GAN` (seed 0; `discriminator`: options for `build_discriminator`, default its
+    defaults; `optimizers`: `d_optimizer` and/or `g_optimizer` for `GAN.compile`, default its
+    own) trained on images `x_train` for `epochs` of the plan's batch size under run `name`, or
+    reloaded."""
     return train_or_reload(lambda: GAN(seed=0, discriminator=discriminator), x_train, name=name,
-                           epochs=epochs,
-                           batch_size=dcgan_plan()["batch_size"], compile_args={}, seed=0,
+                           epochs=epochs, batch_size=dcgan_plan()["batch_size"],
+                           compile_args=dict(optimizers or {}), seed=0,
                            made_by="lesson 06 (notebooks/06_dcgan.ipynb)", verbose=verbose,
                            callbacks=callbacks, require_trained=require_trained)
 
