@@ -39,9 +39,17 @@ def text(cell) -> str:
     return "".join(output.get("text", "") for output in cell.outputs)
 
 
+@pytest.fixture(scope="module")
+def course_build(tmp_path_factory):
+    """One build folder for all the lessons, as a learner has: later lessons reload the models
+    of earlier ones (lesson 01's CNN above all) instead of training them again."""
+    return tmp_path_factory.mktemp("student") / "build"
+
+
 @pytest.mark.parametrize("name", LESSONS)
-def test_an_untouched_student_notebook_runs_to_its_end(name, monkeypatch):
+def test_an_untouched_student_notebook_runs_to_its_end(name, monkeypatch, course_build):
     monkeypatch.setenv("COURSE_FAST", "1")
+    monkeypatch.setenv("COURSE_BUILD_DIR", str(course_build))
     nb = run_untouched(name)
     cells = [cell for cell in nb.cells if cell.cell_type == "code"]
     assert all(cell.execution_count is not None for cell in cells), f"{name}: not every cell ran"
