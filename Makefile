@@ -45,7 +45,7 @@ OLDEST_STAMP := $(OLDEST_VENV)/.installed-python$(PYTHON_MINOR)
 # every model (its train_step, saving, bad inputs), the exercise checks, training and
 # checkpoints, seeding, recipes and metrics. It leaves out the fresh-process reloads (the main
 # leg runs them) and what does not touch TensorFlow or runs every tool end to end.
-OLDEST_TESTS := tests/models tests/checks tests/test_training.py tests/test_config.py \
+OLDEST_TESTS := tests/models tests/checks tests/test_training.py tests/test_fingerprint.py tests/test_config.py \
 	tests/recipes tests/test_scoring.py tests/test_metrics.py tests/test_metrics_gan.py
 OLDEST_LESSON := notebooks/00_setup.ipynb
 # `make quick`: the inner loop of a contributor (models, recipes, checks, scorer, data, linter).
