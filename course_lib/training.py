@@ -39,7 +39,9 @@ def fit_resumable(model, x, y=None, *, epochs: int, workdir, batch_size: int = 1
     only for the same run: the checkpoint keeps the run's `run_fingerprint` (data, model,
     compile settings, the learner's own training code, seed, batch size, shuffling), and when
     any of them changed, the run there is moved aside to `<workdir>.<its fingerprint>` (saying
-    so) and this one trains afresh, or comes back from aside if it ran before.
+    so) and this one trains afresh, or comes back from aside if it ran before. A run saved
+    with another Keras version that differs only in the model's or compile settings' configs
+    (which each version writes its own way) is reloaded as the same run, saying so.
     The data order of epoch e depends only on (seed, e), so a resumed run sees the same batches
     as an uninterrupted one. Returns the history of all epochs: metric name → list of values.
     """
@@ -61,8 +63,12 @@ def fit_resumable(model, x, y=None, *, epochs: int, workdir, batch_size: int = 1
     state = _read_state(workdir)
     if state["epoch"] and "fingerprint" not in state:  # saved before runs had fingerprints
         _check_same_run(state, workdir, seed=seed, batch_size=batch_size, n_examples=len(x))
-        state["fingerprint"] = fingerprint
-        _write_state(workdir, state)
+        _adopt(workdir, state, fingerprint)
+    elif state["epoch"] and _only_keras_changed(state, fingerprint):
+        print(f"{workdir.name}: saved with Keras {state['keras']}, which describes the same "
+              f"model and settings in other words than Keras {keras.__version__}; reloaded as "
+              f"the same run", flush=True)
+        _adopt(workdir, state, fingerprint)
     elif state["epoch"] and state["fingerprint"] != fingerprint:
         state = _switch_runs(workdir, state, fingerprint)
     if state["epoch"]:
@@ -81,7 +87,7 @@ def fit_resumable(model, x, y=None, *, epochs: int, workdir, batch_size: int = 1
         for name, values in result.history.items():
             state["history"].setdefault(name, []).extend(float(v) for v in values)
         state.update(epoch=epoch + 1, epochs=epochs, seed=seed, batch_size=batch_size,
-                     n_examples=len(x), fingerprint=fingerprint,
+                     n_examples=len(x), fingerprint=fingerprint, keras=keras.__version__,
                      seconds=state.get("seconds", 0.0) + time.perf_counter() - started)
         _save(model, workdir, state)
     return state["history"]
@@ -202,6 +208,22 @@ def _switch_runs(workdir: Path, state: dict, fingerprint: dict) -> dict:
     print(f"{workdir.name}: the run there differs from this one in {changed}; it is kept in "
           f"{aside.name}, and {then}.", flush=True)
     return _read_state(workdir)
+
+
+def _only_keras_changed(state: dict, fingerprint: dict) -> bool:
+    """True when the run was saved with another Keras version and differs only in the parts
+    that Keras writes (the model's and the compile settings' configs), not in the data, the
+    learner's code or the training settings: a Keras update must not retrain every run."""
+    changed = {part for part in fingerprints.PARTS
+               if state["fingerprint"].get(part) != fingerprint[part]}
+    other_keras = state.get("keras", keras.__version__) != keras.__version__
+    return other_keras and bool(changed) and changed <= {"model", "compile"}
+
+
+def _adopt(workdir: Path, state: dict, fingerprint: dict) -> None:
+    """Record this process's fingerprint and Keras version with the run in `workdir`."""
+    state.update(fingerprint=fingerprint, keras=keras.__version__)
+    _write_state(workdir, state)
 
 
 def _write_state(workdir: Path, state: dict) -> None:

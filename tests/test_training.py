@@ -177,6 +177,28 @@ def test_changed_noise_retrains_lesson_03s_exercise_and_an_unchanged_rerun_reloa
     assert counts == [2, 2, 0]
 
 
+def test_a_keras_update_alone_does_not_retrain_but_a_data_change_with_it_does(tmp_path, capsys):
+    x, run = tiny_images(), tmp_path / "run"
+    first = fit_resumable(fresh_model(), x, x, epochs=1, batch_size=32, workdir=run, verbose=0)
+    state = json.loads((run / "state.json").read_text())
+    assert state["keras"] == keras.__version__
+    # As if saved by an older Keras whose layer configs read differently.
+    state.update(keras="3.0.0", fingerprint={**state["fingerprint"], "model": "0" * 16})
+    (run / "state.json").write_text(json.dumps(state))
+    counter = count_batches()
+    again = fit_resumable(fresh_model(), x, x, epochs=1, batch_size=32, workdir=run, verbose=0,
+                          callbacks=[counter])
+    assert counter.n == 0 and again == first
+    assert "saved with Keras 3.0.0" in capsys.readouterr().out
+    assert json.loads((run / "state.json").read_text())["keras"] == keras.__version__
+    state = json.loads((run / "state.json").read_text())
+    state.update(keras="3.0.0", fingerprint={**state["fingerprint"], "model": "0" * 16,
+                                             "data": "0" * 16})
+    (run / "state.json").write_text(json.dumps(state))
+    fit_resumable(fresh_model(), x, x, epochs=1, batch_size=32, workdir=run, verbose=0)
+    assert "differs from this one in the training data, the model" in capsys.readouterr().out
+
+
 def test_a_checkpoint_from_before_fingerprints_still_reloads_and_gets_one(tmp_path):
     x, run = tiny_images(), tmp_path / "run"
     first = fit_resumable(fresh_model(), x, x, epochs=1, batch_size=32, workdir=run, verbose=0)
