@@ -121,6 +121,65 @@ def salt_and_pepper(noise_fn):
     passed(name, 4)
 
 
+def alarm_threshold(threshold_fn):
+    """`threshold_fn(normal_scores, budget)` must return the lowest threshold t such that a share
+    `budget` of `normal_scores` lies strictly above t (budget × n scores, rounded either way to a
+    whole number)."""
+    name = "alarm_threshold"
+    rng = np.random.default_rng(3)
+    cases = [(rng.gamma(2.0, 0.01, 1000), 0.05), (rng.gamma(2.0, 0.01, 999), 0.01),
+             (np.linspace(0.0, 1.0, 101), 0.1)]
+    for scores, budget in cases:
+        original = scores.copy()
+        t = float(np.asarray(run_learner(name, threshold_fn, scores, budget)))
+        if not np.array_equal(scores, original):
+            raise ExerciseError(f"{name}: your function changed its input; sort a copy")
+        alarms, share = int(np.sum(scores > t)), float(np.mean(scores > t))
+        if abs(share - (1 - budget)) < 0.02:
+            raise ExerciseError(f"{name}: with budget {budget} your threshold lets {share:.1%} of "
+                                f"the normal scores above it, about 1 − budget: the alarms are the "
+                                f"upper tail, take the (1 − budget) quantile, not the budget one")
+        # budget × n false alarms, rounded either way to whole scores
+        fewest, most = np.floor(budget * len(scores) + 1e-9), np.ceil(budget * len(scores) - 1e-9)
+        if alarms > most:
+            raise ExerciseError(f"{name}: with budget {budget} your threshold lets {share:.2%} of "
+                                f"the normal scores above it, more than the budget allows")
+        if alarms < fewest:
+            raise ExerciseError(f"{name}: with budget {budget} your threshold lets only "
+                                f"{share:.2%} of the normal scores above it: it is higher than it "
+                                f"needs to be, and every alarm it gives up is recall lost")
+    passed(name, len(cases))
+
+
+# The decision question after `alarm_threshold`: why does the recall at a 5 % false-alarm budget
+# differ from the AUROC? Each option and what to say to a learner who picks a wrong one.
+WHY_OPTIONS = {
+    "a": "the AUROC and the recall are measured on different test images",
+    "b": "the AUROC summarises every threshold at once (the area under the whole ROC curve); the "
+         "recall is the curve's height at the one false-alarm rate chosen",
+    "c": "the threshold comes from training digits, so it cannot be used on test digits",
+}
+WHY_FEEDBACK = {
+    "a": "both use the same test images (`test_scores`); look at what each number averages over",
+    "c": "calibrating on training data is how a threshold must be set; the printed false-alarm "
+         "rate on test digits shows it carries over. The question is what AUROC averages over",
+}
+
+
+def why_recall_differs(answer_fn):
+    """`answer_fn()` must return the letter of the reason the recall at one threshold differs
+    from the AUROC."""
+    name = "why_recall_differs"
+    letter = run_learner(name, answer_fn)
+    if not isinstance(letter, str) or letter.strip().lower() not in WHY_OPTIONS:
+        raise ExerciseError(f"{name}: set WHY to one of {sorted(WHY_OPTIONS)} (a string), "
+                            f"got {letter!r}")
+    letter = letter.strip().lower()
+    if letter != "b":
+        raise ExerciseError(f"{name}: ({letter}) is not it: {WHY_FEEDBACK[letter]}")
+    passed(name, 1)
+
+
 def reference_gaussian_noise(x, sigma, rng):
     """The course's answer to `gaussian_noise`."""
     return np.clip(x + sigma * rng.standard_normal(x.shape), 0.0, 1.0)
@@ -141,5 +200,18 @@ def reference_salt_and_pepper(x, p, rng):
     return out
 
 
+def reference_alarm_threshold(normal_scores, budget):
+    """The course's answer to `alarm_threshold`: the score just below the allowed alarms."""
+    ranked = np.sort(np.asarray(normal_scores))[::-1]
+    return float(ranked[int(np.floor(budget * len(ranked) + 1e-9))])
+
+
+def reference_why_recall_differs():
+    """The course's answer to `why_recall_differs`."""
+    return "b"
+
+
 REFERENCES = {"gaussian_noise": reference_gaussian_noise, "blank_square": reference_blank_square,
-              "salt_and_pepper": reference_salt_and_pepper}
+              "salt_and_pepper": reference_salt_and_pepper,
+              "alarm_threshold": reference_alarm_threshold,
+              "why_recall_differs": reference_why_recall_differs}

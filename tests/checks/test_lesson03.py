@@ -122,3 +122,36 @@ def test_salt_and_pepper_accepts_solution(capsys):
 def test_salt_and_pepper_rejects(wrong, message):
     with pytest.raises(ExerciseError, match=message):
         check.salt_and_pepper(wrong)
+
+
+def test_alarm_threshold_accepts_the_reference_and_an_interpolated_quantile(capsys):
+    check.alarm_threshold(check.reference_alarm_threshold)
+    check.alarm_threshold(lambda s, b: np.quantile(s, 1 - b))
+    assert "✓ alarm_threshold" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("wrong, message", [
+    (lambda s, b: np.quantile(s, b), "upper tail"),
+    (lambda s, b: np.quantile(s, 1 - b / 2), "higher than it needs to be"),
+    (lambda s, b: np.sort(s)[::-1][int(b * len(s)) + 1], "more than the budget allows"),
+    (lambda s, b: s.sort() or s[int((1 - b) * len(s))], "changed its input"),
+])
+def test_alarm_threshold_names_the_common_mistakes(wrong, message):
+    with pytest.raises(ExerciseError, match=message):
+        check.alarm_threshold(wrong)
+
+
+@pytest.mark.parametrize("letter, message", [("a", "same test images"), ("c", "how a threshold"),
+                                             ("d", "one of"), (2, "one of")])
+def test_why_recall_differs_explains_each_wrong_choice(letter, message):
+    with pytest.raises(ExerciseError, match=message):
+        check.why_recall_differs(lambda: letter)
+    check.why_recall_differs(lambda: " B ")
+
+
+def test_why_recall_differs_not_answered_yet():
+    def stub():
+        raise NotImplementedError()
+
+    with pytest.raises(ExerciseError, match="not done yet"):
+        check.why_recall_differs(stub)
