@@ -63,10 +63,44 @@ def _reference(train, test, k, fit_mean, apply_mean):
     return (test - apply_mean) @ basis.T @ basis + apply_mean
 
 
+def smallest_code(code_fn):
+    """`code_fn(mse_by_k, target)` must return the smallest code size k (a key of the dict
+    `mse_by_k`) whose test error is at most `target`, or None when none reaches it."""
+    name = "smallest_code"
+    sweep = {16: 0.010, 2: 0.050, 8: 0.020, 4: 0.030, 32: 0.004}  # keys not in order
+    cases = [(0.025, 8), (0.010, 16), (0.05, 2), (0.001, None)]
+    for target, expected in cases:
+        got = run_learner(name, code_fn, dict(sweep), target)
+        if got == expected:
+            continue
+        if expected is None:
+            raise ExerciseError(f"{name}: no code size reaches {target} here; return None, got "
+                                f"{got!r}")
+        if isinstance(got, float) and got in sweep.values():
+            raise ExerciseError(f"{name}: you returned an error ({got}); return the code size k "
+                                f"whose error it is")
+        if got == min((k for k, m in sweep.items() if m < target), default=None):
+            raise ExerciseError(f"{name}: for target {target} the answer is {expected}, whose "
+                                f"error equals the target: \"at most\" includes equality (<=)")
+        if got == max(k for k, m in sweep.items() if m <= target):
+            raise ExerciseError(f"{name}: for target {target} you returned the largest code that "
+                                f"reaches it; the question is the smallest")
+        raise ExerciseError(f"{name}: for target {target} you returned {got!r}; the sizes reaching "
+                            f"it are {sorted(k for k, m in sweep.items() if m <= target)} (the "
+                            f"dict's keys are not sorted)")
+    passed(name, len(cases))
+
+
+def reference_smallest_code(mse_by_k, target):
+    """The course's answer to `smallest_code`."""
+    return min((k for k, mse in mse_by_k.items() if mse <= target), default=None)
+
+
 def reference_pca_reconstruction(train, test, k):
     """The course's answer to `pca_reconstruction`."""
     mean = np.asarray(train).mean(axis=0)
     return _reference(train, test, k, mean, mean)
 
 
-REFERENCES = {"decoder": build_decoder, "pca_reconstruction": reference_pca_reconstruction}
+REFERENCES = {"decoder": build_decoder, "pca_reconstruction": reference_pca_reconstruction,
+              "smallest_code": reference_smallest_code}

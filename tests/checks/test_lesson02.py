@@ -75,3 +75,20 @@ def test_pca_accepts_solution(capsys):
 def test_pca_rejects(wrong, message):
     with pytest.raises(ExerciseError, match=message):
         check.pca_reconstruction(wrong)
+
+
+def test_smallest_code_accepts_the_reference(capsys):
+    check.smallest_code(check.reference_smallest_code)
+    assert "✓ smallest_code" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("wrong, message", [
+    (lambda d, t: min((k for k, m in d.items() if m < t), default=None), "includes equality"),
+    (lambda d, t: max((k for k, m in d.items() if m <= t), default=None), "the smallest"),
+    (lambda d, t: next((k for k, m in d.items() if m <= t), None), "not sorted"),
+    (lambda d, t: min((m for m in d.values() if m <= t), default=None), "return the code size"),
+    (lambda d, t: min(k for k, m in d.items() if m <= t), "raised ValueError"),
+])
+def test_smallest_code_names_the_common_mistakes(wrong, message):
+    with pytest.raises(ExerciseError, match=message):
+        check.smallest_code(wrong)
