@@ -204,29 +204,6 @@ def test_compressed_figures_keep_their_pixels_when_they_have_few_colours():
     np.testing.assert_array_equal(np.asarray(Image.open(io.BytesIO(small)).convert("RGB")), pixels)
 
 
-def test_a_student_notebook_runs_until_its_first_exercise(tmp_path, monkeypatch):
-    """Executed in fast mode, the lesson-02 student notebook's own header runs and the check of
-    its first stub stops it, with the message that tells the learner to fill it in. The cells in
-    between are the lesson's own (test_student_notebooks_match_the_lessons_up_to_the_first_exercise),
-    which the notebooks leg of `make test` runs in fast mode, so they are left out here."""
-    from nbclient import NotebookClient
-    from nbclient.exceptions import CellExecutionError
-
-    monkeypatch.setenv("COURSE_FAST", "1")
-    source = ROOT / "notebooks" / "02_autoencoders.ipynb"
-    student = tool("make_student").student_version(nbformat.read(source, as_version=4))
-    first = first_solution_index(student)
-    student.cells = student.cells[:2] + student.cells[first:]  # header, then the exercises
-    client = NotebookClient(student, timeout=600, kernel_name="python3",
-                            resources={"metadata": {"path": str(ROOT / "notebooks")}})
-    with pytest.raises(CellExecutionError, match="not done yet"):
-        client.execute()
-    ran = [i for i, c in enumerate(student.cells) if c.cell_type == "code" and c.execution_count]
-    assert ran[0] == 1 and student.cells[1].source.startswith("#@title Course setup")
-    assert max(ran) == next(i for i in range(3, len(student.cells))
-                            if student.cells[i].cell_type == "code")
-
-
 def test_run_course_refuses_a_missing_notebook(tmp_path, capsys):
     with pytest.raises(SystemExit) as stop:
         tool("run_course").main([str(tmp_path / "99_absent.ipynb")])
