@@ -106,7 +106,7 @@ def test_canonical_drops_names_and_never_holds_a_memory_address():
     assert "0x" not in repr(value)
 
 
-def test_the_fingerprint_is_the_same_in_a_fresh_process():
+def test_the_fingerprint_is_the_same_in_every_process():
     code = ("import numpy as np; from course_lib.fingerprint import run_fingerprint;"
             "from course_lib.models.gan import GAN;"
             "g = GAN(seed=0); g.compile();"
