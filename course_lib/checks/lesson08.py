@@ -168,6 +168,42 @@ def _closest(alpha_bar, target, t) -> bool:
     return abs(t - best) <= 1
 
 
+def steps_for_budget(choose_fn):
+    """`choose_fn(sweep, budget)` must return, from `sweep` (steps → {"fd", "seconds_per_1000"}),
+    the step count with the lowest Fréchet distance among those that sample 1,000 images in at
+    most `budget` seconds (the fewer steps on a tie), or None when none fits."""
+    name = "steps_for_budget"
+    sweep = {50: {"fd": 22.0, "seconds_per_1000": 40.0}, 10: {"fd": 32.0, "seconds_per_1000": 8.0},
+             100: {"fd": 22.0, "seconds_per_1000": 80.0}, 25: {"fd": 24.0, "seconds_per_1000": 20.0}}
+    cases = [(30.0, 25), (40.0, 50), (100.0, 50), (5.0, None)]
+    for budget, expected in cases:
+        got = run_learner(name, choose_fn, {k: dict(v) for k, v in sweep.items()}, budget)
+        if got == expected:
+            continue
+        if expected is None:
+            raise ExerciseError(f"{name}: with {budget:g} s no setting fits; return None, got "
+                                f"{got!r}")
+        fits = [k for k, row in sweep.items() if row["seconds_per_1000"] <= budget]
+        if got not in sweep:
+            raise ExerciseError(f"{name}: return a step count (a key of `sweep`), got {got!r}")
+        if sweep[got]["seconds_per_1000"] > budget:
+            raise ExerciseError(f"{name}: {got} steps take {sweep[got]['seconds_per_1000']:g} s per "
+                                f"1,000 images, over the budget of {budget:g} s")
+        if got == max(fits) and sweep[got]["fd"] == sweep[expected]["fd"]:
+            raise ExerciseError(f"{name}: with {budget:g} s, {got} and {expected} steps reach the "
+                                f"same distance; take the fewer steps, the cheaper one")
+        raise ExerciseError(f"{name}: with {budget:g} s you chose {got} steps (Fréchet distance "
+                            f"{sweep[got]['fd']:g}); among the settings that fit, {expected} "
+                            f"steps reach the lowest ({sweep[expected]['fd']:g})")
+    passed(name, len(cases))
+
+
+def reference_steps_for_budget(sweep, budget):
+    """The course's answer to `steps_for_budget`."""
+    fits = [(row["fd"], steps) for steps, row in sweep.items() if row["seconds_per_1000"] <= budget]
+    return min(fits)[1] if fits else None
+
+
 def reference_q_sample(x0, t, noise, alpha_bar):
     """The course's answer to `q_sample`."""
     a = np.asarray(alpha_bar)[np.asarray(t)].reshape((-1,) + (1,) * (np.ndim(x0) - 1))
@@ -186,4 +222,4 @@ def reference_matching_step(sigma, alpha_bar):
 
 
 REFERENCES = {"q_sample": reference_q_sample, "ddim_step": reference_ddim_step,
-              "matching_step": reference_matching_step}
+              "matching_step": reference_matching_step, "steps_for_budget": reference_steps_for_budget}

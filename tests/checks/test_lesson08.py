@@ -109,3 +109,23 @@ def step_for(target):
 def test_matching_step_rejects(wrong, message):
     with pytest.raises(ExerciseError, match=message):
         check.matching_step(wrong)
+
+
+def test_steps_for_budget_accepts_the_reference(capsys):
+    check.steps_for_budget(check.reference_steps_for_budget)
+    assert "✓ steps_for_budget" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("wrong, message", [
+    (lambda s, b: max((k for k, r in s.items() if r["seconds_per_1000"] <= b), default=None),
+     "take the fewer steps"),
+    (lambda s, b: min(s, key=lambda k: s[k]["fd"]), "over the budget"),
+    (lambda s, b: 1 / 0, "raised ZeroDivisionError"),
+    (lambda s, b: min((r["fd"] for r in s.values() if r["seconds_per_1000"] <= b), default=None),
+     "return a step count"),
+    (lambda s, b: min((k for k, r in s.items() if r["seconds_per_1000"] <= b), default=None),
+     "among the settings that fit"),
+])
+def test_steps_for_budget_names_the_common_mistakes(wrong, message):
+    with pytest.raises(ExerciseError, match=message):
+        check.steps_for_budget(wrong)
