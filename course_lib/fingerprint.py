@@ -1,7 +1,7 @@
 """What makes two training runs the same run: `run_fingerprint` sums up a run's data, model,
 compile settings, the learner's own training code and its training settings (seed, batch
-size, …) in five short hashes, which
-`fit_resumable` keeps with every checkpoint and compares before it reloads one.
+size, …) in five short hashes, which `fit_resumable` keeps with every checkpoint and compares
+before it reloads one.
 
 Floating-point data are summed up by statistics rounded to 4 significant digits rather than
 hashed bit for bit, so the same data computed again on a GPU (whose sums can differ in the
