@@ -25,7 +25,6 @@ Usage: python benchmarks/diffusion.py [--ship | --shipped]   (COURSE_FAST=1 for 
 """
 
 import argparse
-import json
 import time
 from contextlib import contextmanager
 
@@ -112,17 +111,6 @@ def sweep_settings():
                        for steps in SWEEP_STEPS for seed in SEEDS]
 
 
-def score_cache(weights_id: str, n: int):
-    """The sweep's scores so far (a rerun after an interruption goes on where it stopped), kept
-    in the build folder with the weights and the sample size they belong to."""
-    path = config.checkpoint_dir("bench_diffusion_sampler_sweep") / "scores.json"
-    cache = json.loads(path.read_text()) if path.exists() else None
-    if cache is not None and (cache["weights"], cache["n"]) != (weights_id, n):
-        print(f"{path} holds scores of other weights or another sample size: scoring anew")
-        cache = None
-    return cache or {"weights": weights_id, "n": n, "scores": {}}, path
-
-
 def pixel_figures(model, figures: dict, scorer, weights_id: str) -> dict:
     """`figures` with the sampler sweep of `model` scored beside the real-digit yardstick."""
     n = config.by_mode(500, 200)  # digits per Fréchet distance, for every model of the file
@@ -130,29 +118,30 @@ def pixel_figures(model, figures: dict, scorer, weights_id: str) -> dict:
     figures = {**figures, "fd_sample_size": n, "fd_real_yardstick": real.mean,
                "fd_real_yardstick_std": real.std, "ddim_estimate": "rederived"}
     print(f"real training digits, {n} per set: Fréchet distance {real}", flush=True)
-    cache, path = score_cache(weights_id, n)
+    cache = report.ScoreCache("bench_diffusion_sampler_sweep", {"weights": weights_id, "n": n})
+
+    def scored(sampler, name, steps, seed):
+        start = time.perf_counter()
+        with estimate(model, name):
+            images = model.sample(n, steps=steps, eta=float(sampler == "ddpm"), seed=seed)
+        elapsed = time.perf_counter() - start
+        result = scorer.score(images)
+        del result["class_shares"]
+        return {**result, "seconds_per_1000": elapsed / n * 1000}
+
     for sampler, name, steps, seed in sweep_settings():
         key = f"{sampler}_{steps}_{name}_seed{seed}"
-        if key not in cache["scores"]:
-            start = time.perf_counter()
-            with estimate(model, name):
-                images = model.sample(n, steps=steps, eta=float(sampler == "ddpm"), seed=seed)
-            elapsed = time.perf_counter() - start
-            result = scorer.score(images)
-            del result["class_shares"]
-            cache["scores"][key] = {**result, "seconds_per_1000": elapsed / n * 1000}
-            path.write_text(json.dumps(cache, indent=1))
-        result = cache["scores"][key]
+        result = cache.get(key, lambda: scored(sampler, name, steps, seed))
         figures[f"fd_{key}"] = result["fd"]
         print(f"{sampler.upper()} {steps:>3} steps, x_0 {name:<10} seed {seed}, "
               f"{result['seconds_per_1000']:6.1f} s per 1,000 images: {describe(result)}",
               flush=True)
     for sampler, name, steps, seed in sweep_settings():
         if name == "rederived" and seed == SEEDS[0]:
-            runs = [cache["scores"][f"{sampler}_{steps}_{name}_seed{s}"] for s in SEEDS]
+            runs = [cache.scores[f"{sampler}_{steps}_{name}_seed{s}"] for s in SEEDS]
             figures[f"fd_{sampler}_{steps}"] = float(np.mean([r["fd"] for r in runs]))
             figures[f"seconds_per_1000_{sampler}_{steps}"] = runs[0]["seconds_per_1000"]
-    lesson = cache["scores"][f"ddim_{LESSON_STEPS}_rederived_seed{SEEDS[0]}"]
+    lesson = cache.scores[f"ddim_{LESSON_STEPS}_rederived_seed{SEEDS[0]}"]
     figures.update({key: lesson[key] for key in ("min_class_share", "confident_share",
                                                  "precision", "recall")})
     return figures

@@ -4,7 +4,7 @@ Benchmarks write their figures in the course's result format (`write_benchmark`)
 import json
 from pathlib import Path
 
-from .config import build_dir, fast_mode, machine_label, mode, repo_root
+from .config import build_dir, checkpoint_dir, fast_mode, machine_label, mode, repo_root
 
 
 class RecordedFigures(dict):
@@ -62,3 +62,27 @@ def write_benchmark(name: str, figures: dict) -> Path:
         print(f"  {key:<{width}}  {value:.6g}" if isinstance(value, float) else f"  {key:<{width}}  {value}")
     print(f"wrote {path}")
     return path
+
+
+class ScoreCache:
+    """The scores a benchmark has computed so far for one `identity` (e.g. the weights and the
+    sample size), kept in the checkpoint folder `name`, so a rerun after an interruption goes
+    on where it stopped. Scores of another identity are set aside, saying so, never mixed in."""
+
+    def __init__(self, name: str, identity: dict):
+        self.path = checkpoint_dir(name) / "scores.json"
+        self.identity = dict(identity)
+        cache = json.loads(self.path.read_text()) if self.path.exists() else None
+        if cache is not None and {k: cache.get(k) for k in self.identity} != self.identity:
+            print(f"{self.path} holds scores of {({k: cache.get(k) for k in self.identity})}, "
+                  f"not {self.identity}: scoring anew")
+            cache = None
+        self.scores = (cache or {}).get("scores", {})
+
+    def get(self, key: str, compute) -> dict:
+        """The scores under `key`, computed by `compute()` (a dict of numbers) and saved when
+        missing."""
+        if key not in self.scores:
+            self.scores[key] = compute()
+            self.path.write_text(json.dumps({**self.identity, "scores": self.scores}, indent=1))
+        return self.scores[key]

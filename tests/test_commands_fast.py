@@ -58,7 +58,8 @@ def test_every_benchmark_runs_in_fast_mode(benchmarks_run, build):
 def test_each_benchmark_writes_its_fast_results_to_the_build_folder(benchmarks_run, build, name):
     payload = json.loads((build / "bench" / f"{name}.json").read_text())
     assert payload["mode"] == "fast" and payload["machine"]
-    names = ("_run", "_sampler", "_estimate")  # a string names the setting a figure used
+    # A string names the setting a figure used, or (`cfg_w`) the settings a sweep tried.
+    names = ("_run", "_sampler", "_estimate", "cfg_w")
     assert all(isinstance(v, float) or (isinstance(v, str) and k.endswith(names))
                for k, v in payload.items() if k not in ("mode", "machine"))
 

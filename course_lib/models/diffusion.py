@@ -75,11 +75,19 @@ class StepEmbedding(layers.Layer):
         return {**super().get_config(), "dim": self.dim}
 
 
-def _time_mlp(t, dim):
-    """Step → sinusoidal embedding → two dense layers (the conditioning every block receives)."""
-    e = StepEmbedding(dim)(t)
+def _conditioning(dim, time_dtype, classes):
+    """The inputs that condition a network, and their embedding every block receives: the step
+    or time t (sinusoidal embedding, then two dense layers) plus, with `classes` > 0, a learned
+    embedding of a class label in 0 … classes, where `classes` itself means "no label"."""
+    t_in = keras.Input((), dtype=time_dtype, name="t")
+    e = StepEmbedding(dim)(t_in)
     e = layers.Dense(dim * 4, activation="swish")(e)
-    return layers.Dense(dim * 4, activation="swish")(e)
+    e = layers.Dense(dim * 4, activation="swish")(e)
+    if not classes:
+        return [t_in], e
+    label_in = keras.Input((), dtype="int32", name="label")
+    e = e + layers.Embedding(classes + 1, dim * 4, name="label_embedding")(label_in)
+    return [t_in, label_in], e
 
 
 def _res_block(x, emb, width, groups):
@@ -96,19 +104,21 @@ def _res_block(x, emb, width, groups):
     return skip + h
 
 
-def build_unet(widths=(16, 32, 64), groups: int = 8, name: str = "unet"):
+def build_unet(widths=(16, 32, 64), groups: int = 8, name: str = "unet", classes: int = 0,
+               time_dtype: str = "int32"):
     """ε_θ(x_t, t) for 28×28×1 images: a small U-Net (Ronneberger et al. 2015) with one residual
     block per resolution (28 → 14 → 7, two at 7×7), skip connections from each resolution on the
     way down to the same one on the way up, and the step t fed to every block.
 
-    Inputs: `x_t` (n, 28, 28, 1) and `t` (n,) integer steps; output: predicted noise, same shape
-    as `x_t`. `groups=0` removes the group normalisation.
+    Inputs: `x_t` (n, 28, 28, 1) and `t` (n,) integer steps (`time_dtype="float32"`: any
+    numbers, as lesson 09 feeds 1000·t for t in [0, 1]), and with `classes` > 0 a `label` (n,)
+    in 0 … classes (`classes` itself: no label); output: same shape as `x_t` (lesson 08: the
+    predicted noise; lesson 09: the velocity). `groups=0` removes the group normalisation.
     """
     if len(widths) != 3:
         raise ValueError(f"widths: expected three numbers (28, 14 and 7 px), got {widths!r}")
     x_in = keras.Input(IMAGE_SHAPE, name="x_t")
-    t_in = keras.Input((), dtype="int32", name="t")
-    emb = _time_mlp(t_in, widths[0])
+    conditions, emb = _conditioning(widths[0], time_dtype, classes)
     h = layers.Conv2D(widths[0], 3, padding="same")(x_in)
     skips = []
     for level, width in enumerate(widths):
@@ -122,27 +132,94 @@ def build_unet(widths=(16, 32, 64), groups: int = 8, name: str = "unet"):
         h = layers.Concatenate()([h, skip])
         h = _res_block(h, emb, width, groups)
     out = layers.Conv2D(1, 3, padding="same", kernel_initializer="zeros", name="noise")(h)
-    return keras.Model([x_in, t_in], out, name=name)
+    return keras.Model([x_in, *conditions], out, name=name)
 
 
-def build_mlp_denoiser(dim: int, width: int = 256, depth: int = 3, name: str = "mlp_denoiser"):
+def build_mlp_denoiser(dim: int, width: int = 256, depth: int = 3, name: str = "mlp_denoiser",
+                       classes: int = 0, time_dtype: str = "int32"):
     """ε_θ(z_t, t) for vectors of `dim` numbers (e.g. a VAE's codes): `depth` dense layers of
-    `width` units, each with the step's embedding added, and a residual connection per layer."""
+    `width` units, each with the step's embedding added, and a residual connection per layer.
+    `classes` and `time_dtype` as for `build_unet`."""
     dim = check_positive_int(dim, "dim")
     z_in = keras.Input((dim,), name="x_t")
-    t_in = keras.Input((), dtype="int32", name="t")
-    emb = _time_mlp(t_in, 32)
+    conditions, emb = _conditioning(32, time_dtype, classes)
     h = layers.Dense(width)(z_in)
     for _ in range(check_positive_int(depth, "depth")):
         u = layers.LayerNormalization()(h)
         u = layers.Dense(width, activation="swish")(layers.Add()([u, layers.Dense(width)(emb)]))
         h = h + layers.Dense(width)(u)
     out = layers.Dense(dim, kernel_initializer="zeros", name="noise")(h)
-    return keras.Model([z_in, t_in], out, name=name)
+    return keras.Model([z_in, *conditions], out, name=name)
+
+
+class AveragedNetworks(keras.Model):
+    """What lesson 08's and lesson 09's generators share: a `network` trained by `train_step`,
+    an `ema_network` holding the exponential moving average of its weights (the one that
+    samples), a seed generator for the noise of training, and the data's scale: images in
+    [0, 1] are worked on as 2x − 1, vectors of `data_shape` as they are.
+
+    A subclass sets its own settings after `super().__init__`, then calls `build_networks()`,
+    and defines `_build_network()` (a fresh network) and `train_step`.
+    """
+
+    def __init__(self, ema_decay: float = 0.999, data_shape=None, seed: int = 0, **kwargs):
+        super().__init__(**kwargs)
+        if not 0.0 <= ema_decay < 1.0:
+            raise ValueError(f"ema_decay must lie in [0, 1), got {ema_decay!r}")
+        self.ema_decay, self.seed = float(ema_decay), int(seed)
+        self.data_shape = None if data_shape is None else tuple(int(d) for d in data_shape)
+
+    def build_networks(self):
+        """Create the network, its average (starting equal to it) and the training state."""
+        self.network, self.ema_network = self._build_network(), self._build_network()
+        self.ema_network.set_weights(self.network.get_weights())
+        self.ema_network.trainable = False
+        self.seed_generator = keras.random.SeedGenerator(self.seed)
+        self.trackers = [keras.metrics.Mean(name="loss")]
+        self.built = True
+
+    @property
+    def metrics(self):
+        return self.trackers
+
+    def call(self, inputs, training=False):
+        return self.network(inputs, training=training)
+
+    def _to_model_space(self, data):
+        if self.data_shape is None:
+            return unit_images(data, type(self).__name__) * 2.0 - 1.0
+        return ops.cast(data[0] if isinstance(data, (tuple, list)) else data, "float32")
+
+    def update_ema(self):
+        """Move each averaged weight toward the network's: e ← d·e + (1 − d)·w, with the
+        warm-up d = min(ema_decay, (1 + k)/(10 + k)) at optimizer step k."""
+        k = ops.cast(self.optimizer.iterations, "float32")
+        decay = ops.minimum(self.ema_decay, (1.0 + k) / (10.0 + k))
+        for ema, weight in zip(self.ema_network.weights, self.network.weights):
+            ema.assign(decay * ema + (1.0 - decay) * weight)
+
+    @tf.function(reduce_retracing=True)
+    def _ema_predict(self, inputs):
+        return self.ema_network(inputs, training=False)
+
+    def _from_model_space(self, x):
+        if self.data_shape is None:
+            return np.clip((x + 1.0) / 2.0, 0.0, 1.0).astype(np.float32)
+        return x.astype(np.float32)
+
+    def check_data(self, x) -> np.ndarray:
+        """Training data as this model expects it: images in [0, 1], or vectors of its shape."""
+        if self.data_shape is None:
+            return check_images(x, "x")
+        return check_feature_batch(x, "x", feature_shape=self.data_shape)
+
+    def get_config(self):
+        return {**super().get_config(), "ema_decay": self.ema_decay, "seed": self.seed,
+                "data_shape": None if self.data_shape is None else list(self.data_shape)}
 
 
 @keras.saving.register_keras_serializable(package="course_lib")
-class Diffusion(keras.Model):
+class Diffusion(AveragedNetworks):
     """A denoising diffusion model: `network` predicts the noise in x_t; `ema_network` holds an
     exponential moving average of its weights, which is what samples.
 
@@ -156,38 +233,16 @@ class Diffusion(keras.Model):
     def __init__(self, widths=(16, 32, 64), groups: int = 8, schedule: str = "linear",
                  timesteps: int = TIMESTEPS, ema_decay: float = 0.999, data_shape=None,
                  seed: int = 0, **kwargs):
-        super().__init__(**kwargs)
-        if not 0.0 <= ema_decay < 1.0:
-            raise ValueError(f"ema_decay must lie in [0, 1), got {ema_decay!r}")
+        super().__init__(ema_decay=ema_decay, data_shape=data_shape, seed=seed, **kwargs)
         self.widths, self.groups = tuple(int(w) for w in widths), int(groups)
         self.schedule, self.timesteps = schedule, check_positive_int(timesteps, "timesteps")
         self.alpha_bar = signal_schedule(schedule, self.timesteps)
-        self.ema_decay, self.seed = float(ema_decay), int(seed)
-        self.data_shape = None if data_shape is None else tuple(int(d) for d in data_shape)
-        self.network, self.ema_network = self._build_network(), self._build_network()
-        self.ema_network.set_weights(self.network.get_weights())
-        self.ema_network.trainable = False
-        self.seed_generator = keras.random.SeedGenerator(self.seed)
-        self.trackers = [keras.metrics.Mean(name="loss")]
-        self.built = True
+        self.build_networks()
 
     def _build_network(self):
         if self.data_shape is None:
             return build_unet(self.widths, self.groups)
         return build_mlp_denoiser(int(np.prod(self.data_shape)), width=self.widths[0])
-
-    @property
-    def metrics(self):
-        return self.trackers
-
-    def call(self, inputs, training=False):
-        x_t, t = inputs
-        return self.network([x_t, t], training=training)
-
-    def _to_model_space(self, data):
-        if self.data_shape is None:
-            return unit_images(data, "Diffusion") * 2.0 - 1.0
-        return ops.cast(data[0] if isinstance(data, (tuple, list)) else data, "float32")
 
     def noisy_batch(self, x0):
         """(x_t, t, ε) for a batch of clean data x_0: a random step t per example and standard
@@ -204,14 +259,6 @@ class Diffusion(keras.Model):
         apply_gradients(self.optimizer, tape, loss, self.network.trainable_weights)
         self.update_ema()
         return track(self.metrics, {"loss": loss})
-
-    def update_ema(self):
-        """Move each averaged weight toward the network's: e ← d·e + (1 − d)·w, with the
-        warm-up d = min(ema_decay, (1 + k)/(10 + k)) at optimizer step k."""
-        k = ops.cast(self.optimizer.iterations, "float32")
-        decay = ops.minimum(self.ema_decay, (1.0 + k) / (10.0 + k))
-        for ema, weight in zip(self.ema_network.weights, self.network.weights):
-            ema.assign(decay * ema + (1.0 - decay) * weight)
 
     def test_step(self, data):
         """The loss of the averaged network (the one that samples) on a fresh draw of t and ε."""
@@ -296,28 +343,11 @@ class Diffusion(keras.Model):
 
     def _predict_noise(self, x_t, t: int) -> np.ndarray:
         steps = np.full((len(x_t),), t, dtype=np.int32)
-        return np.asarray(self._ema_predict(tf.constant(x_t), tf.constant(steps)))
-
-    @tf.function(reduce_retracing=True)
-    def _ema_predict(self, x_t, t):
-        return self.ema_network([x_t, t], training=False)
-
-    def _from_model_space(self, x):
-        if self.data_shape is None:
-            return np.clip((x + 1.0) / 2.0, 0.0, 1.0).astype(np.float32)
-        return x.astype(np.float32)
-
-    def check_data(self, x) -> np.ndarray:
-        """Training data as this model expects it: images in [0, 1], or vectors of its shape."""
-        if self.data_shape is None:
-            return check_images(x, "x")
-        return check_feature_batch(x, "x", feature_shape=self.data_shape)
+        return np.asarray(self._ema_predict([tf.constant(x_t), tf.constant(steps)]))
 
     def get_config(self):
         return {**super().get_config(), "widths": list(self.widths), "groups": self.groups,
-                "schedule": self.schedule, "timesteps": self.timesteps,
-                "ema_decay": self.ema_decay, "seed": self.seed,
-                "data_shape": None if self.data_shape is None else list(self.data_shape)}
+                "schedule": self.schedule, "timesteps": self.timesteps}
 
 
 class LatentDiffusion:

@@ -1,14 +1,12 @@
 """Lesson 08's diffusion models: the pixel U-Net (its settings, live runs and the weights that
 ship in `data/weights/`) and the latent diffusion over lesson 05's 16-dimensional VAE."""
 
-from typing import NamedTuple
-
 from .. import saving
-from ..config import by_mode, checkpoint_dir, seed_everything
+from ..config import by_mode, seed_everything
 from ..models.diffusion import Diffusion, LatentDiffusion
-from ..training import cosine_adam, is_finished, trained_seconds
+from ..training import cosine_adam
 from ..validation import check_images
-from .runs import Trained, train_or_reload
+from .runs import LiveAndShipped, Trained, live_then_shipped, train_or_reload
 
 SHIPPED_DIFFUSION = "diffusion_unet"  # data/weights/diffusion_unet.weights.h5 and .json
 LATENT_DIFFUSION_RUN = "lesson08_latent_diffusion"
@@ -67,33 +65,14 @@ def shipped_diffusion() -> Diffusion:
     return model
 
 
-class PixelModels(NamedTuple):
-    """Lesson 08's live run (`live`, its `history`, `epochs`, training `seconds`, and whether it
-    was `reloaded` finished) and the model the lesson uses from then on (`model`, trained for
-    `model_seconds`)."""
-    live: Diffusion
-    history: dict
-    epochs: int
-    seconds: float
-    reloaded: bool
-    model: Diffusion
-    model_seconds: float
-
-
-def lesson_pixel_models(x_live, on_gpu: bool, verbose=2) -> PixelModels:
+def lesson_pixel_models(x_live, on_gpu: bool, verbose=2) -> LiveAndShipped:
     """Lesson 08's live run on `x_live`, trained or reloaded, and the model used after it. On a
     CPU: one epoch (run `lesson08_live_e1`), then the shipped weights. On a GPU: the shipped
     run's full length (`shipped_epochs`), and that run is used instead of the shipped weights."""
-    epochs = diffusion_plan()["shipped_epochs"] if on_gpu else 1
-    name = f"lesson08_live_e{epochs}"
-    reloaded = is_finished(checkpoint_dir(name))
-    live, history = pixel_diffusion(x_live, epochs, name, verbose=verbose)
-    seconds = trained_seconds(checkpoint_dir(name))
-    if on_gpu:
-        return PixelModels(live, history, epochs, seconds, reloaded, live, seconds)
-    record = saving.shipped_record(SHIPPED_DIFFUSION)
-    return PixelModels(live, history, epochs, seconds, reloaded, shipped_diffusion(),
-                       record["train_seconds"])
+    return live_then_shipped(
+        lambda epochs, name: pixel_diffusion(x_live, epochs, name, verbose=verbose),
+        full_epochs=diffusion_plan()["shipped_epochs"], prefix="lesson08_live", on_gpu=on_gpu,
+        shipped=SHIPPED_DIFFUSION, load_shipped=shipped_diffusion)
 
 
 def latent_diffusion(vae, x_train, verbose=2, require_trained: bool = False) -> Trained:

@@ -6,8 +6,9 @@ from typing import Callable, NamedTuple
 
 import keras
 
+from .. import saving
 from ..config import checkpoint_dir, seed_everything
-from ..training import fit_resumable, is_finished
+from ..training import fit_resumable, is_finished, trained_seconds
 
 
 class NotTrainedError(RuntimeError):
@@ -52,3 +53,34 @@ def train_or_reload(build: Callable[[], keras.Model], x, y=None, *, name: str, e
                             verbose=verbose, callbacks=callbacks,
                             validation_data=validation_data)
     return Trained(model, history)
+
+
+class LiveAndShipped(NamedTuple):
+    """A lesson's live run (`live`, its `history`, `epochs`, training `seconds`, and whether it
+    was `reloaded` finished) and the model the lesson uses from then on (`model`, trained for
+    `model_seconds`)."""
+    live: keras.Model
+    history: dict
+    epochs: int
+    seconds: float
+    reloaded: bool
+    model: keras.Model
+    model_seconds: float
+
+
+def live_then_shipped(train: Callable[[int, str], Trained], *, full_epochs: int, prefix: str,
+                      on_gpu: bool, shipped: str, load_shipped: Callable[[], keras.Model]
+                      ) -> LiveAndShipped:
+    """What lessons 08 and 09 train live, and what they use after it. On a CPU: one epoch
+    (`train(1, f"{prefix}_e1")`), then the shipped weights `shipped` (`load_shipped()`, their
+    training seconds from the record). On a GPU: `full_epochs`, the shipped run's length, and
+    that run is used instead of the shipped weights."""
+    epochs = full_epochs if on_gpu else 1
+    name = f"{prefix}_e{epochs}"
+    reloaded = is_finished(checkpoint_dir(name))
+    live, history = train(epochs, name)
+    seconds = trained_seconds(checkpoint_dir(name))
+    if on_gpu:
+        return LiveAndShipped(live, history, epochs, seconds, reloaded, live, seconds)
+    return LiveAndShipped(live, history, epochs, seconds, reloaded, load_shipped(),
+                          saving.shipped_record(shipped)["train_seconds"])
