@@ -113,8 +113,9 @@ course: $(COURSE_STAMP)
 
 test: unit notebooks oldest
 
+# The student copies run in the notebooks leg, on the models the lessons trained there.
 unit: $(STAMP)
-	$(BIN)/python -m pytest tests
+	$(BIN)/python -m pytest --durations=15 --ignore=tests/test_student_notebooks.py tests
 
 quick: $(STAMP)
 	$(BIN)/python -m pytest -q -k "not fresh_process" $(QUICK_TESTS)
@@ -123,10 +124,12 @@ lint: $(STAMP)
 	$(BIN)/python -m ruff check course_lib benchmarks tools tests notebooks
 
 # Notebooks run in fast mode with their own build folder, emptied first, so nothing from an
-# earlier full run is reused and nothing of it is touched.
+# earlier full run is reused and nothing of it is touched; then the untouched student copies run
+# in the same folder, as a learner's second pass would, reloading the lessons' models.
 notebooks: $(STAMP)
 	rm -rf $(TEST_BUILD)
 	COURSE_FAST=1 COURSE_BUILD_DIR=$(TEST_BUILD) $(BIN)/python -m pytest $(NBVAL) notebooks/
+	STUDENT_TEST_BUILD=$(TEST_BUILD) $(BIN)/python -m pytest tests/test_student_notebooks.py
 
 $(OLDEST_STAMP): pyproject.toml
 	rm -rf $(OLDEST_VENV)

@@ -3,8 +3,10 @@
 Samples 10,000 digits (fast mode 200) from each model the course trains — lesson 05's 16-d VAE
 (prior draws), lesson 06's DCGAN, lesson 07's conditional GAN (an equal number per class), the
 latent diffusion and the pixel diffusion of lesson 08 (shipped weights, with the plan's
-`table_sampler`, the setting `benchmarks/diffusion.py` measured best) — writes each set to
-`build/samples/<model>.npy` (the conditional model's labels to `build/samples/cgan_labels.npy`)
+`table_sampler`, the setting `benchmarks/diffusion.py` measured best), and lesson 09's flow
+matching (shipped weights, the plan's sampler): without labels (`flow`) and asked for an equal
+number of each digit at the plan's guidance weight (`flow_cfg`) — writes each set to
+`build/samples/<model>.npy` (a conditional model's labels to `build/samples/<model>_labels.npy`)
 and scores it against the 10,000 test digits with `scoring.ImageScorer`, the same way for
 every row: Fréchet distance in the lesson-01 CNN's features beside the yardstick (as many real
 training digits, five random draws: the table's first row), precision and recall (quality and
@@ -14,15 +16,25 @@ samples to their nearest training image and the share of them nearer than the me
 is (about 0.5 for samples as new as unseen digits); for latent diffusion also that share in the
 VAE's code space, where it samples. Each row names the run it scored, its sampler, its training
 seconds (as its checkpoint recorded them; latent diffusion's include the VAE it needs) and its
-sampling seconds per 1,000 images on this machine.
+sampling seconds per 1,000 images on this machine. The conditional rows also report the share of
+samples lesson 01's CNN reads as the requested digit (`<model>_class_share`, and
+`<model>_min_requested_share` for the worst digit).
 
 The models are the lessons' own runs, trained here through their recipes when missing and
 reloaded when a lesson (or an earlier run) trained them, so a fresh clone's default run writes
 the committed table. Run lesson 07 (or `benchmarks/gan_applications.py`) first for the
 conditional GAN.
 
-Usage: python benchmarks/generators.py   (COURSE_FAST=1 for a smoke run)
+With `--only NAME ...` it samples and scores only those models and merges their rows into the
+result file already there, keeping the other rows as the run that wrote them measured them (same
+sample size, scorer and yardstick, which are deterministic): for adding a model without
+resampling the slow ones.
+
+Usage: python benchmarks/generators.py [--only NAME ...]   (COURSE_FAST=1 for a smoke run)
 """
+
+import argparse
+import json
 
 import time
 
@@ -61,12 +73,20 @@ def models(x_train) -> dict:
     cgan = saved_generator(recipes.CGAN_FILE, "lesson 07 or benchmarks/gan_applications.py")
     pixel = recipes.shipped_diffusion()
     sampler = recipes.diffusion_plan()["table_sampler"]
+    flow = recipes.shipped_flow()
+    flow_plan = recipes.flow_plan()
+    flow_seconds = saving.shipped_record(recipes.SHIPPED_FLOW)["train_seconds"]
 
     def conditional(n):
         labels = np.arange(n) % 10
         images = cgan.predict({"noise": noise(n, cgan.inputs[0].shape[-1]), "labels": labels},
                               batch_size=1000, verbose=0)
         return images, labels
+
+    def guided(n):
+        labels = np.arange(n) % 10
+        return flow.sample(n, **flow_plan["sampler"], labels=labels,
+                           guidance=flow_plan["guidance"], seed=1), labels
 
     return {
         "vae": dict(sample=lambda n: (vae.sample(n, seed=1), None), run=vae_run,
@@ -89,6 +109,14 @@ def models(x_train) -> dict:
                           sampler=recipes.sampler_label(sampler),
                           train_seconds=saving.shipped_record(
                               recipes.SHIPPED_DIFFUSION)["train_seconds"]),
+        "flow": dict(sample=lambda n: (flow.sample(n, **flow_plan["sampler"], seed=1), None),
+                     run=recipes.shipped_flow_run() + " (shipped weights)",
+                     sampler=recipes.flow_sampler_label(flow_plan["sampler"]) + ", no label",
+                     train_seconds=flow_seconds),
+        "flow_cfg": dict(sample=guided, run=recipes.shipped_flow_run() + " (shipped weights)",
+                         sampler=(f"{recipes.flow_sampler_label(flow_plan['sampler'])}, "
+                                  f"w = {flow_plan['guidance']:g}, equal classes"),
+                         train_seconds=flow_seconds),
     }
 
 
@@ -101,7 +129,7 @@ def code_space_share(x_train, x_test, codes, vae) -> float:
     return metrics.closer_than_real(sample_d, test_d)
 
 
-def main():
+def main(only=()):
     # The lessons' training digits (in fast mode the subset lessons 05 and 08 use), so the VAE
     # and the latent diffusion are the lessons' own runs and reload whoever trained them first.
     (x_train, _), (x_test, _) = data.load_mnist(n_train=recipes.autoencoder_plan()["n_train"],
@@ -119,8 +147,15 @@ def main():
                "real_precision": real_coverage.precision, "real_recall": real_coverage.recall,
                "test_nearest_train_distance": float(test_distance.mean()),
                "real_digit_share": scorer.judge.completeness(x_test[:n])}
-    rows, generators = [], models(x_train)
+    generators = models(x_train)
+    unknown = sorted(set(only) - set(generators))
+    if unknown:
+        raise SystemExit(f"--only: unknown model(s) {unknown}; expected some of {list(generators)}")
+    if only:
+        figures = {**earlier_rows(n, figures), **figures}
     for name, model in generators.items():
+        if only and name not in only:
+            continue
         start = time.perf_counter()
         images, labels = model["sample"](n)
         elapsed = time.perf_counter() - start
@@ -130,6 +165,9 @@ def main():
             np.save(folder / f"{name}_labels.npy", labels)
         row = scorer.score(images)
         del row["class_shares"], row["n"]
+        if labels is not None:
+            share, per_class = scorer.requested_class_shares(images, labels)
+            row.update(class_share=share, min_requested_share=float(np.nanmin(per_class)))
         nearest = scorer.nearest_train_distances(images, NEIGHBOUR_SAMPLES)
         row.update(nearest_train_distance=float(nearest.mean()),
                    closer_than_test=metrics.closer_than_real(nearest, test_distance),
@@ -137,12 +175,38 @@ def main():
                    sample_seconds_per_1000=elapsed / n * 1000, run=model["run"],
                    sampler=model["sampler"])
         figures.update({f"{name}_{key}": value for key, value in row.items()})
-        rows.append((name, row))
-    latent = generators["latent_diffusion"]
-    figures["latent_diffusion_code_closer_than_test"] = code_space_share(
-        x_train, x_test, latent["codes"](NEIGHBOUR_SAMPLES), latent["vae"])
+    if not only or "latent_diffusion" in only:
+        latent = generators["latent_diffusion"]
+        figures["latent_diffusion_code_closer_than_test"] = code_space_share(
+            x_train, x_test, latent["codes"](NEIGHBOUR_SAMPLES), latent["vae"])
+    rows = [(name, {key[len(name) + 1:]: value for key, value in figures.items()
+                    if key.startswith(f"{name}_") and key[len(name) + 1:] in ROW_KEYS})
+            for name in generators if f"{name}_fd" in figures]
     print(table(rows, figures, real))
     print(report.write_benchmark("generators", figures))
+
+
+ROW_KEYS = ("fd", "precision", "recall", "min_class_share", "max_class_share", "digit_share",
+            "nearest_train_distance", "closer_than_test", "train_seconds",
+            "sample_seconds_per_1000", "sampler", "class_share", "min_requested_share")
+
+
+def earlier_rows(n: int, figures: dict) -> dict:
+    """The figures of the result file already written, checked to be at this sample size and
+    with the same real-digit rows as `figures`, for `--only` to merge new rows into."""
+    path = report.results_dir() / "generators.json"
+    if not path.exists():
+        raise SystemExit(f"--only merges rows into {path}, which is missing: run without --only")
+    earlier = json.loads(path.read_text())
+    if earlier.get("n_samples") != n:
+        raise SystemExit(f"{path} holds rows of {earlier.get('n_samples')} samples, not {n}: "
+                         f"run without --only")
+    for key in ("fd_real_yardstick", "real_precision", "real_recall"):
+        if abs(earlier[key] - figures[key]) > 1e-6 * max(1.0, abs(figures[key])):
+            raise SystemExit(f"{path}: {key} was {earlier[key]}, now {figures[key]}: the scorer "
+                             f"or the data changed, so its rows cannot be mixed with new ones; "
+                             f"run without --only")
+    return {key: value for key, value in earlier.items() if key not in ("mode", "machine")}
 
 
 def table(rows, figures, real) -> str:
@@ -162,9 +226,14 @@ def table(rows, figures, real) -> str:
                      f"{r['sample_seconds_per_1000']:>8.2f}  {r['sampler']}")
     lines.append(f"latent diffusion, codes nearer a training code than the median test digit's: "
                  f"{figures['latent_diffusion_code_closer_than_test']:.2f}")
+    lines += [f"{name}: {r['class_share']:.3f} of samples read as the requested digit (worst "
+              f"digit {r['min_requested_share']:.3f})" for name, r in rows if "class_share" in r]
     return "\n".join(lines)
 
 
 if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", nargs="+", default=(), metavar="NAME",
+                        help="score only these models and keep the other rows of the result file")
     config.seed_everything(0)
-    main()
+    main(parser.parse_args().only)

@@ -70,6 +70,19 @@ def test_fast_benchmarks_leave_the_committed_results_alone(benchmarks_run, build
     assert "# Benchmark results" in (build / "bench" / "summary.md").read_text()
 
 
+def test_generators_only_rescores_the_named_rows_and_keeps_the_others(benchmarks_run, build):
+    path = build / "bench" / "generators.json"
+    before = json.loads(path.read_text())
+    assert before["flow_cfg_class_share"] >= 0 and before["cgan_min_requested_share"] >= 0
+    done = run(build, "benchmarks/generators.py", "--only", "flow")
+    assert done.returncode == 0, done.stdout + done.stderr
+    after = json.loads(path.read_text())
+    assert sorted(after) == sorted(before)
+    assert all(after[key] == value for key, value in before.items() if not key.startswith("flow_"))
+    wrong = run(build, "benchmarks/generators.py", "--only", "gan")
+    assert wrong.returncode != 0 and "unknown model(s) ['gan']" in wrong.stdout + wrong.stderr
+
+
 def test_make_figures_draws_the_gallery_from_the_fast_models(benchmarks_run, build, tmp_path):
     # generators.py trained lesson 06's run through its recipe, progress GIF included.
     assert (build / "checkpoints" / "fast" / "lesson06_dcgan" / "progress" / "progress.gif").exists()
@@ -77,7 +90,8 @@ def test_make_figures_draws_the_gallery_from_the_fast_models(benchmarks_run, bui
     assert done.returncode == 0, done.stdout + done.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "cgan_on_demand.png", "cycle_translation.png", "dcgan_progress.gif",
-        "denoising_grid.png", "diffusion_chain.png", "generators_side_by_side.png",
+        "denoising_grid.png", "diffusion_chain.png", "flow_guidance.png",
+        "generators_side_by_side.png",
         "latent_spaces.png", "reconstructions_vs_pca.png", "vae_attribute_row.png"]
 
 

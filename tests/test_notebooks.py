@@ -12,7 +12,7 @@ from course_lib.config import repo_root
 ROOT = repo_root()
 LESSONS = ["00_setup", "01_discriminative_vs_generative", "02_autoencoders",
            "03_denoising_autoencoders", "04_latent_space_gaps", "05_variational_autoencoders",
-           "06_dcgan", "07_gan_applications", "08_diffusion"]
+           "06_dcgan", "07_gan_applications", "08_diffusion", "09_flow_matching"]
 NOTEBOOKS = {name: ROOT / "notebooks" / f"{name}.ipynb" for name in LESSONS}
 
 

@@ -13,6 +13,8 @@ Usage: python tools/make_figures.py [--out DIR]
 - `cgan_on_demand.png`: lesson 07's conditional generator, one row per requested digit;
 - `cycle_translation.png`: lesson 07's unpaired translation, test digits, translated, true style B;
 - `diffusion_chain.png`: lesson 08's reverse chain with the shipped weights, noise to digit;
+- `flow_guidance.png`: lesson 09's shipped flow-matching model asked for each digit, one row per
+  guidance weight of its plan, from the same noise;
 - `generators_side_by_side.png`: a row of samples from each model of the closing table
   (`benchmarks/generators.py`'s saved samples).
 
@@ -181,9 +183,19 @@ def diffusion_chain(out):
     return save(fig, out / "diffusion_chain.png")
 
 
+def flow_guidance(out):
+    model, plan = recipes.shipped_flow(), recipes.flow_plan()
+    labels = np.arange(N_SHOW) % 10
+    rows = np.concatenate([model.sample(N_SHOW, **plan["sampler"], labels=labels, guidance=w, seed=3)
+                           for w in plan["guidance_weights"]])
+    fig = plots.image_grid(rows, ncols=N_SHOW,
+                           row_labels=[f"w = {w:g}" for w in plan["guidance_weights"]])
+    return save(fig, out / "flow_guidance.png")
+
+
 def generators_side_by_side(out):
     require_result("generators")
-    names = ("vae", "dcgan", "cgan", "latent_diffusion", "diffusion")
+    names = ("vae", "dcgan", "cgan", "latent_diffusion", "diffusion", "flow", "flow_cfg")
     folder = config.build_dir("samples")
     missing = [n for n in names if not (folder / f"{n}.npy").exists()]
     if missing:
@@ -210,6 +222,7 @@ def main(argv=None) -> int:
               "conditional GAN on demand": lambda: cgan_on_demand(out),
               "unpaired translation": lambda: cycle_translation(x_test, out),
               "diffusion reverse chain": lambda: diffusion_chain(out),
+              "flow matching with guidance": lambda: flow_guidance(out),
               "generators side by side": lambda: generators_side_by_side(out)}
     skipped = 0
     for title, make in makers.items():

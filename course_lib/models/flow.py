@@ -16,7 +16,7 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
-from ..validation import IMAGE_SHAPE, check_labels, check_positive_int
+from ..validation import IMAGE_SHAPE, check_images, check_labels, check_positive_int
 from .diffusion import AveragedNetworks, build_mlp_denoiser, build_unet
 from .steps import apply_gradients, track
 
@@ -134,6 +134,20 @@ class FlowMatching(AveragedNetworks):
         x_t, t, noise = self.noisy_batch(x0)
         v = self.ema_network(self._inputs(x_t, t, labels), training=False)
         return track(self.metrics, {"loss": ops.mean(ops.square(velocity_target(x0, noise) - v))})
+
+    def velocity_loss(self, images, noise, t, batch_size: int = 500) -> float:
+        """The training loss of the averaged network on given images (in [0, 1]), noises and
+        times (one per image), without labels: the same test for every model it is asked of."""
+        x0 = check_images(images, "images") * 2.0 - 1.0
+        noise, t = np.asarray(noise, np.float32), np.asarray(t, np.float32)
+        if noise.shape != x0.shape or t.shape != (len(x0),):
+            raise ValueError(f"expected noise of the images' shape {x0.shape} and one time per "
+                             f"image; got {noise.shape} and {t.shape}")
+        x_t, target = np.asarray(straight_path(x0, noise, t)), np.asarray(velocity_target(x0, noise))
+        inputs = [x_t, TIME_SCALE * t] + ([np.full(len(x0), self.classes, np.int32)]
+                                          if self.classes else [])
+        predicted = self.ema_network.predict(inputs, batch_size=batch_size, verbose=0)
+        return float(np.mean((target - predicted) ** 2))
 
     def velocity(self, x, t: float, labels=None, guidance: float = 1.0) -> np.ndarray:
         """The averaged network's velocity at (x, t): unconditional when `labels` is None,

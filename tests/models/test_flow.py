@@ -184,3 +184,14 @@ def test_save_and_load_in_a_fresh_process(tmp_path):
     np.testing.assert_allclose(np.load(tmp_path / "out.npy"),
                                model.sample(3, steps=2, labels=[0, 1, 2], guidance=2.0, seed=1),
                                atol=1e-6)
+
+
+def test_the_velocity_loss_of_an_untrained_model_is_that_of_a_zero_velocity():
+    model = tiny_model()
+    x = images(20)
+    rng = np.random.default_rng(2)
+    noise, t = rng.standard_normal(x.shape).astype(np.float32), rng.random(20).astype(np.float32)
+    expected = np.mean((noise - (2 * x - 1)) ** 2)
+    assert model.velocity_loss(x, noise, t) == pytest.approx(expected, rel=1e-5)
+    with pytest.raises(ValueError, match="one time per image"):
+        model.velocity_loss(x, noise, t[:3])
