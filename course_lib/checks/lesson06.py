@@ -1,5 +1,5 @@
 """Checks for the exercises of lesson 06 (the DCGAN): the discriminator's and the generator's losses,
-both computed from logits."""
+both computed from logits, and the decision which of section 8's variants failed."""
 
 import numpy as np
 
@@ -96,5 +96,111 @@ def reference_discriminator_loss(real_logits, fake_logits):
     return gan.discriminator_loss(real_logits, fake_logits)
 
 
+
+SIGNS = ("D(G(z))", "norm last", "frechet")  # the numbers a failure is read from, in this order
+
+
+def _signs(table, variant, reference):
+    """The signs of failure `table[variant]` shows against `table[reference]`: D rejects its
+    fakes (D(G(z)) < 0.1), G's gradient vanished (last norm under a tenth of the reference's),
+    its samples got worse (Fréchet distance over 1.2 times the reference's)."""
+    row, ref = table[variant], table[reference]
+    held = {"D(G(z))": row["D(G(z))"] < 0.1, "norm last": row["norm last"] < 0.1 * ref["norm last"],
+            "frechet": row["frechet"] > 1.2 * ref["frechet"]}
+    return [sign for sign in SIGNS if held[sign]]
+
+
+def _variant_tables():
+    """(table, reference_of, expected signs per failed variant): a lesson-like table where
+    nothing failed, and tables where each sign fails once, one of them only against the
+    variant's own reference."""
+    def row(d_fake, fd, norm):
+        return {"D(x)": 0.5, "D(G(z))": d_fake, "frechet": fd, "norm last": norm}
+
+    chain = {"D's lr ×10": "as trained", "G's lr ÷10": "as trained",
+             "D ×10 + smoothing": "D's lr ×10"}
+    calm = {"as trained": row(0.49, 30.0, 0.3), "D's lr ×10": row(0.48, 33.0, 0.9),
+            "G's lr ÷10": row(0.48, 29.0, 0.34), "D ×10 + smoothing": row(0.44, 24.0, 0.57)}
+    broken = {"as trained": row(0.49, 30.0, 0.3), "D's lr ×10": row(0.03, 80.0, 0.02),
+              "G's lr ÷10": row(0.47, 37.5, 0.25), "D ×10 + smoothing": row(0.3, 45.0, 0.15)}
+    quiet = {"as trained": row(0.49, 30.0, 0.3), "D's lr ×10": row(0.5, 25.0, 4.0),
+             "G's lr ÷10": row(0.47, 31.0, 0.01), "D ×10 + smoothing": row(0.05, 29.0, 4.5)}
+    quiet["D ×10 + smoothing"]["D(x)"] = 0.95
+    worse_than_own = {"as trained": row(0.49, 30.0, 0.3), "D's lr ×10": row(0.5, 25.0, 0.6),
+                      "G's lr ÷10": row(0.5, 20.0, 0.3), "D ×10 + smoothing": row(0.45, 32.0, 0.5)}
+    return [(table, chain) for table in (calm, broken, quiet, worse_than_own)]
+
+
+def failed_variants(choose_fn):
+    """`choose_fn(table, reference_of)` must return {variant: sign} for each variant of
+    `reference_of` that failed against its own reference row, the sign being the table column
+    that shows it ("D(G(z))", "norm last" or "frechet"); {} when none failed."""
+    name = "failed_variants"
+    cases = _variant_tables()
+    for table, reference_of in cases:
+        expected = {v: _signs(table, v, ref) for v, ref in reference_of.items()}
+        expected = {v: signs for v, signs in expected.items() if signs}
+        got = run_learner(name, choose_fn, {k: dict(r) for k, r in table.items()}, dict(reference_of))
+        if not isinstance(got, dict):
+            raise ExerciseError(f"{name}: return a dict, variant → the column that shows its "
+                                f"failure ({{}} when none failed), got {type(got).__name__}")
+        for variant, sign in got.items():
+            if variant not in reference_of:
+                raise ExerciseError(f"{name}: {variant!r} is not a variant to judge (it is a "
+                                    f"reference row): judge only the keys of `reference_of`")
+            if variant not in expected:
+                raise ExerciseError(f"{name}: {_false_alarm(table, variant, reference_of, sign)}")
+            if sign not in expected[variant]:
+                raise ExerciseError(f"{name}: {variant!r} failed, but {sign!r} does not show it; "
+                                    f"the column that does: {' or '.join(expected[variant])}")
+        for variant in expected.keys() - got.keys():
+            raise ExerciseError(f"{name}: {_missed(table, variant, reference_of, expected[variant])}")
+    passed(name, len(cases))
+
+
+def _false_alarm(table, variant, reference_of, sign) -> str:
+    """Why a variant that shows no sign of failure was reported as failed."""
+    row, ref = table[variant], table[reference_of[variant]]
+    if sign in (None, False, "", "none"):
+        return f"{variant!r} did not fail: leave it out of the dict instead of giving it {sign!r}"
+    root = next(iter(table))
+    if reference_of[variant] != root and _signs(table, variant, root):
+        return (f"{variant!r} differs from {reference_of[variant]!r} in one setting: compare it "
+                f"with that row (reference_of[{variant!r}]), not with {root!r}")
+    if row["norm last"] > 10 * ref["norm last"]:
+        return (f"{variant!r}: G's gradient grew ({row['norm last']:g} against "
+                f"{ref['norm last']:g}); that is a harder push, not a failure: the sign is a "
+                f"gradient that vanishes (under a tenth of the reference's)")
+    if row["frechet"] < ref["frechet"]:
+        return (f"{variant!r}: its Fréchet distance is lower than its reference's ({row['frechet']:g} "
+                f"against {ref['frechet']:g}): lower is better")
+    return (f"{variant!r} shows none of the three signs (D(G(z)) {row['D(G(z))']:g}, last norm "
+            f"{row['norm last']:g} against {ref['norm last']:g}, Fréchet {row['frechet']:g} "
+            f"against {ref['frechet']:g}): it did not fail")
+
+
+def _missed(table, variant, reference_of, signs) -> str:
+    """Why a variant that failed may have been missed."""
+    row, ref = table[variant], table[reference_of[variant]]
+    root = next(iter(table))
+    if reference_of[variant] != root and not _signs(table, variant, root):
+        return (f"{variant!r} failed against its own reference {reference_of[variant]!r} "
+                f"(reference_of[{variant!r}]), the row it differs from in one setting")
+    if signs == ["D(G(z))"]:
+        return (f"{variant!r} failed: D(G(z)) = {row['D(G(z))']:g}, under 0.1: D rejects its "
+                f"fakes (read D(G(z)), D's verdict on the generated images, not D(x))")
+    if "norm last" in signs:
+        return (f"{variant!r} failed: G's last gradient norm {row['norm last']:g} is under a "
+                f"tenth of its reference's {ref['norm last']:g}: the gradient vanished")
+    return (f"{variant!r} failed: its Fréchet distance {row['frechet']:g} is over 1.2 times its "
+            f"reference's {ref['frechet']:g}")
+
+
+def reference_failed_variants(table, reference_of):
+    """The course's answer to `failed_variants`."""
+    found = {v: _signs(table, v, ref) for v, ref in reference_of.items()}
+    return {v: signs[0] for v, signs in found.items() if signs}
+
+
 REFERENCES = {"discriminator_loss": reference_discriminator_loss,
-              "generator_loss": gan.generator_loss}
+              "generator_loss": gan.generator_loss, "failed_variants": reference_failed_variants}

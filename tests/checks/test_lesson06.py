@@ -70,3 +70,46 @@ def test_generator_loss_accepts_solutions(solution, capsys):
 def test_generator_loss_rejects(wrong, message):
     with pytest.raises(ExerciseError, match=message):
         check.generator_loss(wrong)
+
+
+def test_failed_variants_accepts_the_reference(capsys):
+    check.failed_variants(check.reference_failed_variants)
+    assert "✓ failed_variants" in capsys.readouterr().out
+
+
+def against(root_only=False, grow=False, lower=False, d_real=False):
+    """A learner's `failed_variants` with one common mistake."""
+    def choose(table, reference_of):
+        found = {}
+        for variant, reference in reference_of.items():
+            row, ref = table[variant], table["as trained" if root_only else reference]
+            if (row["D(x)"] if d_real else row["D(G(z))"]) < 0.1:
+                found[variant] = "D(G(z))"
+            elif (row["norm last"] > 10 * ref["norm last"] if grow
+                  else row["norm last"] < 0.1 * ref["norm last"]):
+                found[variant] = "norm last"
+            elif (row["frechet"] < ref["frechet"] / 1.2 if lower
+                  else row["frechet"] > 1.2 * ref["frechet"]):
+                found[variant] = "frechet"
+        return found
+    return choose
+
+
+def everything(table, reference_of):
+    return {v: check.reference_failed_variants(table, reference_of).get(v) for v in reference_of}
+
+
+@pytest.mark.parametrize("wrong, message", [
+    (stub, "not done yet"),
+    (against(root_only=True), "compare it with that row"),
+    (against(grow=True), "not a failure"),
+    (against(lower=True), "lower is better"),
+    (against(d_real=True), "not D\\(x\\)"),
+    (everything, "leave it out of the dict"),
+    (lambda t, r: list(check.reference_failed_variants(t, r)), "return a dict"),
+    (lambda t, r: {**check.reference_failed_variants(t, r), "as trained": "frechet"}, "reference row"),
+    (lambda t, r: {v: "frechet" for v in check.reference_failed_variants(t, r)}, "does not show it"),
+])
+def test_failed_variants_names_the_common_mistakes(wrong, message):
+    with pytest.raises(ExerciseError, match=message):
+        check.failed_variants(wrong)
