@@ -1,4 +1,5 @@
-"""Checks for the exercises of lesson 05 (the variational autoencoder)."""
+"""Checks for the exercises of lesson 05 (the variational autoencoder), and the decision which KL
+weight c to sample from."""
 
 import numpy as np
 
@@ -83,6 +84,70 @@ def attribute_vector(vector_fn):
 
 
 
+def _sweep(rows):
+    """Rows of a KL-weight sweep, c → {"reconstruction", "kl", "completeness"}, from tuples."""
+    return {c: {"reconstruction": r, "kl": kl, "completeness": comp} for c, (r, kl, comp) in rows.items()}
+
+
+def _pick(rows, max_extra, key="reconstruction", strict=False, larger_on_tie=False):
+    """The c with the highest completeness among the rows whose `key` is within `max_extra` of
+    the lowest (the answer, and with the other arguments, its common mistakes)."""
+    floor = min(row[key] for row in rows.values())
+    fits = [c for c, row in rows.items()
+            if (row[key] < floor + max_extra if strict else row[key] <= floor + max_extra)
+            or row[key] == floor]
+    sign = 1 if larger_on_tie else -1
+    return max(fits, key=lambda c: (rows[c]["completeness"], sign * c))
+
+
+def pick_c(pick_fn):
+    """`pick_fn(rows, max_extra)` must return, from a sweep (c → {"reconstruction", "kl",
+    "completeness", …}), the c with the highest completeness among those whose reconstruction
+    is at most `max_extra` nats above the lowest one (the smaller c on a tie)."""
+    name = "pick_c"
+    lesson = _sweep({0.0: (159.2, 19.3, 0.562), 1.0: (160.1, 4.8, 0.583), 4.0: (166.7, 2.9, 0.535)})
+    spread = _sweep({0.0: (150.0, 20.0, 0.5), 0.5: (152.0, 10.0, 0.6), 1.0: (158.0, 5.0, 0.7),
+                     4.0: (170.0, 2.0, 0.9)})
+    tied = _sweep({0.5: (150.0, 8.0, 0.6), 1.0: (151.0, 5.0, 0.6), 2.0: (149.0, 3.0, 0.4)})
+    cases = [(lesson, 5.0), (lesson, 0.5), (spread, 3.0), (spread, 8.0), (spread, 25.0),
+             (spread, 0.0), (tied, 5.0)]
+    for rows, max_extra in cases:
+        expected = _pick(rows, max_extra)
+        got = run_learner(name, pick_fn, {c: dict(row) for c, row in rows.items()}, max_extra)
+        if got == expected:
+            continue
+        if got is None:
+            raise ExerciseError(f"{name}: returned None with max_extra = {max_extra:g}, but the "
+                                f"model with the lowest reconstruction always fits: max_extra is "
+                                f"how many nats *above the lowest* reconstruction you accept")
+        if not isinstance(got, (int, float, np.number)) or got not in rows:
+            raise ExerciseError(f"{name}: return a value of c (a key of `rows`), got {got!r}")
+        mistakes = {
+            "the budget was ignored: pick the most complete model among those whose "
+            "reconstruction is at most max_extra above the lowest": max(
+                rows, key=lambda c: (rows[c]["completeness"], -c)),
+            "the budget applies to the reconstruction term, not to the KL": _pick(
+                rows, max_extra, key="kl"),
+            "this is the lowest reconstruction; among the models within the budget, take "
+            "the most complete": min(rows, key=lambda c: rows[c]["reconstruction"]),
+            "\"at most\": a reconstruction exactly max_extra above the lowest still fits":
+                _pick(rows, max_extra, strict=True),
+            "on a tie in completeness take the smaller c, the one that gives up less "
+            "reconstruction information": _pick(rows, max_extra, larger_on_tie=True),
+        }
+        for hint, wrong in mistakes.items():
+            if got == wrong != expected:
+                raise ExerciseError(f"{name}: {hint} (max_extra = {max_extra:g}: you chose "
+                                    f"c = {got:g}, expected c = {expected:g})")
+        floor = min(row["reconstruction"] for row in rows.values())
+        raise ExerciseError(f"{name}: with max_extra = {max_extra:g} you chose c = {got:g} "
+                            f"(completeness {rows[got]['completeness']:g}, reconstruction "
+                            f"{rows[got]['reconstruction']:g}); among the c whose reconstruction "
+                            f"is at most {floor + max_extra:g}, c = {expected:g} is the most "
+                            f"complete ({rows[expected]['completeness']:g})")
+    passed(name, len(cases))
+
+
 def reference_reparameterize(z_mean, z_log_var, epsilon):
     """The course's answer to `reparameterize`."""
     return z_mean + np.exp(0.5 * z_log_var) * epsilon
@@ -99,5 +164,12 @@ def reference_attribute_vector(codes, has_attribute):
     return codes[has_attribute].mean(axis=0) - codes[~has_attribute].mean(axis=0)
 
 
+def reference_pick_c(rows, max_extra):
+    """The course's answer to `pick_c`."""
+    floor = min(row["reconstruction"] for row in rows.values())
+    fits = [c for c, row in rows.items() if row["reconstruction"] <= floor + max_extra]
+    return max(fits, key=lambda c: (rows[c]["completeness"], -c))
+
+
 REFERENCES = {"reparameterize": reference_reparameterize, "vae_kl": reference_vae_kl,
-              "attribute_vector": reference_attribute_vector}
+              "attribute_vector": reference_attribute_vector, "pick_c": reference_pick_c}

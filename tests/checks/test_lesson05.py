@@ -89,3 +89,35 @@ def test_attribute_vector_accepts_solution(capsys):
 def test_attribute_vector_rejects(wrong, message):
     with pytest.raises(ExerciseError, match=message):
         check.attribute_vector(wrong)
+
+
+def test_pick_c_accepts_the_reference(capsys):
+    check.pick_c(check.reference_pick_c)
+    assert "✓ pick_c" in capsys.readouterr().out
+
+
+def pick_within(key="reconstruction", strict=False, larger_on_tie=False, absolute=False):
+    """A learner's `pick_c` with one common mistake."""
+    def pick(rows, max_extra):
+        floor = 0.0 if absolute else min(row[key] for row in rows.values())
+        fits = [c for c, row in rows.items()
+                if (row[key] < floor + max_extra if strict else row[key] <= floor + max_extra)]
+        if not fits:
+            return None
+        return max(fits, key=lambda c: (rows[c]["completeness"], c if larger_on_tie else -c))
+    return pick
+
+
+@pytest.mark.parametrize("wrong, message", [
+    (lambda rows, m: max(rows, key=lambda c: rows[c]["completeness"]), "the budget was ignored"),
+    (pick_within(key="kl"), "not to the KL"),
+    (lambda rows, m: min(rows, key=lambda c: rows[c]["reconstruction"]), "lowest reconstruction"),
+    (pick_within(strict=True), "at most"),
+    (pick_within(larger_on_tie=True), "take the smaller c"),
+    (pick_within(absolute=True), "above the lowest"),
+    (lambda rows, m: rows[check.reference_pick_c(rows, m)], "return a value of c"),
+    (lambda rows, m: 1 / 0, "raised ZeroDivisionError"),
+])
+def test_pick_c_names_the_common_mistakes(wrong, message):
+    with pytest.raises(ExerciseError, match=message):
+        check.pick_c(wrong)
