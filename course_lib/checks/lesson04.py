@@ -1,4 +1,5 @@
-"""Checks for the exercises of lesson 04 (why sampling a plain autoencoder is unreliable)."""
+"""Checks for the exercises of lesson 04 (why sampling a plain autoencoder is unreliable), and the
+decision whether the decoder or the sampler is the bottleneck."""
 
 import math
 
@@ -95,6 +96,55 @@ def nearest_code_distance(distance_fn):
     passed(name, len(cases))
 
 
+BOTTLENECK_CASES = [  # (reconstructions, Gaussian draws, path frames): completeness shares
+    (0.52, 0.45, 0.36), (0.95, 0.54, 0.80), (0.6, 0.3, 0.55), (0.7, 0.3, 0.65), (0.75, 0.5, 0.4),
+    (0.4, 0.45, 0.3)]
+
+
+def _verdict(decoder_loss, sampling_loss, strict=False):
+    worse = decoder_loss > sampling_loss if strict else decoder_loss >= sampling_loss
+    return "decoder" if worse else "sampling"
+
+
+def bottleneck(bottleneck_fn):
+    """`bottleneck_fn(shares)` must return "decoder" when the share of reconstructions the judge
+    rejects, 1 − r, is at least what sampling loses on top of it, r − g (r: reconstructions,
+    g: Gaussian draws), and "sampling" otherwise."""
+    name = "bottleneck"
+    cases = [{"reconstructions": r, "Gaussian draws": g, "path frames": p}
+             for r, g, p in BOTTLENECK_CASES]
+    got = [run_learner(name, bottleneck_fn, dict(shares)) for shares in cases]
+    for answer in got:
+        if answer not in ("decoder", "sampling"):
+            raise ExerciseError(f'{name}: return "decoder" or "sampling", got {answer!r}')
+
+    def rule(loss):
+        return [loss(c["reconstructions"], c["Gaussian draws"], c["path frames"]) for c in cases]
+
+    expected = rule(lambda r, g, p: _verdict(1 - r, r - g))
+    if got == expected:
+        passed(name, len(cases))
+        return
+    mistakes = {
+        "the two answers are swapped: when the decoder already rejects more than sampling "
+        "loses, fix the decoder": [{"decoder": "sampling", "sampling": "decoder"}[v] for v in expected],
+        "sampling is judged on the path frames; the sampler's share is the Gaussian draws'":
+            rule(lambda r, g, p: _verdict(1 - r, r - p)),
+        "what sampling loses is measured from the reconstructions, r − g, not from a perfect "
+        "score, 1 − g": rule(lambda r, g, p: _verdict(1 - r, 1 - g)),
+        "on a tie (1 − r equal to r − g) the answer is \"decoder\": \"at least\"":
+            rule(lambda r, g, p: _verdict(1 - r, r - g, strict=True)),
+    }
+    for hint, wrong in mistakes.items():
+        if got == wrong:
+            raise ExerciseError(f"{name}: {hint}")
+    i = next(i for i, (a, b) in enumerate(zip(got, expected)) if a != b)
+    r, g = cases[i]["reconstructions"], cases[i]["Gaussian draws"]
+    raise ExerciseError(f"{name}: with reconstructions {r:g} and Gaussian draws {g:g} you said "
+                        f"{got[i]!r}: the decoder rejects {1 - r:.2f} of its own reconstructions, "
+                        f"sampling loses {r - g:.2f} more, so the answer is {expected[i]!r}")
+
+
 def reference_threshold_for_share(probs, share):
     """The course's answer to `threshold_for_share`."""
     top = np.sort(np.max(probs, axis=1))[::-1]
@@ -108,5 +158,12 @@ def reference_nearest_code_distance(points, codes):
     return np.sqrt(np.maximum(squared.min(axis=1), 0.0))
 
 
+def reference_bottleneck(shares):
+    """The course's answer to `bottleneck`."""
+    r, g = shares["reconstructions"], shares["Gaussian draws"]
+    return "decoder" if 1 - r >= r - g else "sampling"
+
+
 REFERENCES = {"threshold_for_share": reference_threshold_for_share,
-              "nearest_code_distance": reference_nearest_code_distance}
+              "nearest_code_distance": reference_nearest_code_distance,
+              "bottleneck": reference_bottleneck}

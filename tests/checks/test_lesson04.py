@@ -71,3 +71,32 @@ def test_distance_accepts_solutions(solution, capsys):
 def test_distance_rejects(wrong, message):
     with pytest.raises(ExerciseError, match=message):
         check.nearest_code_distance(wrong)
+
+
+def test_bottleneck_accepts_the_reference(capsys):
+    check.bottleneck(check.reference_bottleneck)
+    assert "✓ bottleneck" in capsys.readouterr().out
+
+
+def judged(decoder_loss, sampling_loss, strict=False):
+    """A learner's `bottleneck` measuring the two losses with `decoder_loss(r, g, p)` and
+    `sampling_loss(r, g, p)`."""
+    def bottleneck(shares):
+        r, g, p = shares["reconstructions"], shares["Gaussian draws"], shares["path frames"]
+        a, b = decoder_loss(r, g, p), sampling_loss(r, g, p)
+        return "decoder" if (a > b if strict else a >= b) else "sampling"
+    return bottleneck
+
+
+@pytest.mark.parametrize("wrong, message", [
+    (lambda s: "sampling" if check.reference_bottleneck(s) == "decoder" else "decoder", "swapped"),
+    (judged(lambda r, g, p: 1 - r, lambda r, g, p: r - p), "path frames"),
+    (judged(lambda r, g, p: 1 - r, lambda r, g, p: 1 - g), "not from a perfect score"),
+    (judged(lambda r, g, p: 1 - r, lambda r, g, p: r - g, strict=True), "on a tie"),
+    (lambda s: s["reconstructions"] > 0.5, 'return "decoder" or "sampling"'),
+    (lambda s: "decoder", "the answer is"),
+    (lambda s: 1 / 0, "raised ZeroDivisionError"),
+])
+def test_bottleneck_names_the_common_mistakes(wrong, message):
+    with pytest.raises(ExerciseError, match=message):
+        check.bottleneck(wrong)
