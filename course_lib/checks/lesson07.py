@@ -1,6 +1,7 @@
 """Checks for the exercises of lesson 07 (what GANs are for): a conditional generator retrained
-on clothes, and a CycleGAN trained with another cycle-loss weight and measured. Each check calls
-the learner's function (which trains, or reloads a finished run) and inspects what it returns;
+on clothes, a CycleGAN trained with another cycle-loss weight and measured, and the decision which
+forgers a fake detector catches at a false-alarm budget. The first two checks call the learner's
+function (which trains, or reloads a finished run) and inspect what it returns;
 `REFERENCES` holds the course's answers, with the learners' signatures."""
 
 import numpy as np
@@ -122,6 +123,88 @@ def cycle_weight_experiment(experiment_fn, cycle_weight, x_a, x_b, x_eval, true_
     passed(name, 2)
 
 
+def _alarm_threshold(real_scores, budget):
+    """The score just below the top `budget` share of the real digits' scores."""
+    ranked = np.sort(np.asarray(real_scores, np.float64))[::-1]
+    return float(ranked[int(np.floor(budget * len(ranked) + 1e-9))])
+
+
+def _caught(real_scores, forger_scores, budget, min_rate, at_least=True, keep_all=False,
+            threshold=_alarm_threshold):
+    """Forger → detection rate (share of its fakes scored above the real digits' threshold) for
+    the forgers caught at least `min_rate` of the time (and, as mistakes, variants of that)."""
+    rates = {}
+    for name, scores in forger_scores.items():
+        t = threshold(real_scores, budget) if threshold is not None else _pooled(real_scores, scores, budget)
+        rates[name] = float(np.mean(np.asarray(scores) > t))
+    return {name: rate for name, rate in rates.items()
+            if keep_all or (rate >= min_rate if at_least else rate > min_rate)}
+
+
+def _pooled(real_scores, scores, budget):
+    return _alarm_threshold(np.concatenate([real_scores, scores]), budget)
+
+
+def _forger_cases():
+    """(real scores, forger → fake scores, budget, min_rate): no fake lies between the
+    thresholds a budget allows (rounded either way), so every right threshold gives the same rates."""
+    rng = np.random.default_rng(7)
+    real = rng.beta(2, 8, 1000)
+    ranked = np.sort(real)[::-1]
+    low, high = ranked[10], ranked[9]  # a 1 % budget: 10 alarms; t anywhere in [low, high)
+
+    def outside(x):
+        return x[(x < low) | (x > high)]
+
+    above = np.linspace(high + 1e-3, 1.0, 100)
+    below = np.linspace(0.0, low - 1e-3, 100)
+    forgers = {"blurry": outside(rng.beta(8, 2, 400)), "like real": outside(rng.beta(2, 8, 400)),
+               "half": np.concatenate([above, below]),
+               "just under half": np.concatenate([above[:99], below, below[:1]])}
+    return [(real, forgers, 0.01, 0.5), (real, forgers, 0.01, 0.005)]
+
+
+def caught_forgers(caught_fn):
+    """`caught_fn(real_scores, forger_scores, budget, min_rate)` must set one threshold on the
+    real digits' scores, the lowest that flags at most `budget` of them (scores strictly above
+    it), and return {forger: detection rate} for the forgers with at least `min_rate` of their
+    fakes above it."""
+    name = "caught_forgers"
+    cases = _forger_cases()
+    for real, forgers, budget, min_rate in cases:
+        expected = _caught(real, forgers, budget, min_rate)
+        got = run_learner(name, caught_fn, real.copy(), {k: v.copy() for k, v in forgers.items()},
+                          budget, min_rate)
+        if not isinstance(got, dict):
+            raise ExerciseError(f"{name}: return a dict, forger → detection rate, got "
+                                f"{type(got).__name__}")
+        if any(not np.isscalar(v) or not 0 <= float(v) <= 1 for v in got.values()):
+            raise ExerciseError(f"{name}: a detection rate is the share of a forger's fakes "
+                                f"flagged, between 0 and 1; got {got}")
+        if got.keys() == expected.keys() and all(
+                abs(float(got[k]) - expected[k]) < 1e-9 for k in expected):
+            continue
+        mistakes = {
+            "the threshold flags the real digits' *top* `budget` share as false alarms: take the "
+            "(1 − budget) quantile of the real scores, not the budget one": _caught(
+                real, forgers, budget, min_rate, threshold=lambda r, b: float(np.quantile(r, b))),
+            "the threshold must come from the real digits' scores alone, once for all forgers: "
+            "in use the forger is unknown": _caught(real, forgers, budget, min_rate, threshold=None),
+            "\"at least min_rate\": a forger caught exactly min_rate of the time counts": _caught(
+                real, forgers, budget, min_rate, at_least=False),
+            "leave out the forgers caught less than min_rate of the time: they slip past":
+                _caught(real, forgers, budget, min_rate, keep_all=True),
+        }
+        for hint, wrong in mistakes.items():
+            if got.keys() == wrong.keys() and all(abs(float(got[k]) - wrong[k]) < 1e-9 for k in wrong):
+                raise ExerciseError(f"{name}: {hint}")
+        rates = ", ".join(f"{k} {v:.3f}" for k, v in expected.items())
+        raise ExerciseError(f"{name}: with budget {budget:g} and min_rate {min_rate:g} you returned "
+                            f"{ {k: round(float(v), 3) for k, v in got.items()} }; expected the "
+                            f"forgers {sorted(expected)} ({rates})")
+    passed(name, len(cases))
+
+
 def reference_clothes_generator(x, y, epochs):
     """The course's answer to `clothes_generator`: `ConditionalGAN(seed=0)` trained on `x`, `y`
     for `epochs` of batch 128 in exercise 1's run (`recipes.CLOTHES_RUNS["transpose"]`), or
@@ -153,5 +236,15 @@ def reference_cycle_weight_experiment(cycle_weight, x_a, x_b, x_eval, true_b, y_
                                                == np.asarray(y_eval)))}
 
 
+def reference_caught_forgers(real_scores, forger_scores, budget, min_rate):
+    """The course's answer to `caught_forgers`."""
+    ranked = np.sort(np.asarray(real_scores))[::-1]
+    threshold = ranked[int(np.floor(budget * len(ranked) + 1e-9))]
+    rates = {name: float(np.mean(np.asarray(scores) > threshold))
+             for name, scores in forger_scores.items()}
+    return {name: rate for name, rate in rates.items() if rate >= min_rate}
+
+
 REFERENCES = {"clothes_generator": reference_clothes_generator,
-              "cycle_weight_experiment": reference_cycle_weight_experiment}
+              "cycle_weight_experiment": reference_cycle_weight_experiment,
+              "caught_forgers": reference_caught_forgers}

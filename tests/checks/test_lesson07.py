@@ -162,3 +162,41 @@ def test_reference_cycle_weight_experiment_passes_its_check_and_reloads(experime
     assert "✓ cycle_weight_experiment" in out and "reloaded" in out
     assert model.cycle_weight == 3.0 and int(model.g_optimizer.iterations) == 1
     assert set(results) == {"psnr_db", "class_kept"} and 0.0 <= results["class_kept"] <= 1.0
+
+
+def test_caught_forgers_accepts_the_reference(capsys):
+    check.caught_forgers(check.reference_caught_forgers)
+    assert "✓ caught_forgers" in capsys.readouterr().out
+
+
+def catcher(quantile=None, pooled=False, strict=False, keep_all=False, counts=False):
+    """A learner's `caught_forgers` with one common mistake (np.quantile for the threshold)."""
+    def caught(real_scores, forger_scores, budget, min_rate):
+        found = {}
+        for name, scores in forger_scores.items():
+            base = np.concatenate([real_scores, scores]) if pooled else real_scores
+            t = np.quantile(base, 1 - budget if quantile is None else quantile(budget))
+            rate = np.sum(scores > t) if counts else float(np.mean(scores > t))
+            if keep_all or (rate > min_rate if strict else rate >= min_rate):
+                found[name] = rate
+        return found
+    return caught
+
+
+def test_caught_forgers_accepts_an_interpolated_quantile(capsys):
+    check.caught_forgers(catcher())
+    assert "✓ caught_forgers" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("wrong, message", [
+    (catcher(quantile=lambda b: b), "not the budget one"),
+    (catcher(pooled=True), "real digits' scores alone"),
+    (catcher(strict=True), "at least min_rate"),
+    (catcher(keep_all=True), "slip past"),
+    (catcher(counts=True), "between 0 and 1"),
+    (lambda r, f, b, m: sorted(check.reference_caught_forgers(r, f, b, m)), "return a dict"),
+    (lambda r, f, b, m: {"blurry": 1.0}, "expected the forgers"),
+])
+def test_caught_forgers_names_the_common_mistakes(wrong, message):
+    with pytest.raises(ExerciseError, match=message):
+        check.caught_forgers(wrong)
