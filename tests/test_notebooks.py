@@ -93,6 +93,20 @@ def test_lessons_have_graded_exercises_that_skipping_cannot_break(name):
 
 
 @pytest.mark.parametrize("name", LESSONS[1:])
+def test_every_lesson_has_a_decision_exercise(name):
+    # Issue 30: every lesson from 01 on asks the learner to decide something and defend it with
+    # a number; such an exercise's intro (the last markdown cell before its solution cell) says
+    # "a decision".
+    cells = load(name).cells
+    intros = []
+    for i, cell in enumerate(cells):
+        if cell.cell_type == "code" and "### BEGIN SOLUTION" in cell.source:
+            intros.append(next(c.source for c in reversed(cells[:i]) if c.cell_type == "markdown"))
+    assert any("a decision" in intro.lower() for intro in intros), (
+        f"{name}: no exercise whose intro says \"a decision\"")
+
+
+@pytest.mark.parametrize("name", LESSONS[1:])
 def test_models_are_not_pasted_into_notebooks(name):
     source = "\n".join(c.source for c in code(load(name)))
     pasted = re.findall(r"class (Sampling|VAE|GAN|Autoencoder)\b", source)

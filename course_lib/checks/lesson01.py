@@ -1,4 +1,5 @@
-"""Checks for the exercises of lesson 01 (discriminative vs generative classification)."""
+"""Checks for the exercises of lesson 01 (discriminative vs generative classification), and the
+decision where one learning curve overtakes another for good."""
 
 import numpy as np
 from scipy import stats
@@ -80,6 +81,71 @@ def _name_a_posterior_mistake(name, actual, expected, log_lik, log_prior):
                             f"divide by p(x) = Σ_y p(x|y) p(y) so each row sums to 1")
 
 
+def _overtakes(a, b, strict=True, for_good=True, before=False, ordered=True):
+    """The smallest x from which curve `a` lies above curve `b` at every larger x (None when it
+    is not ahead at the largest x); with the other arguments, the common mistakes."""
+    xs = sorted(a) if ordered else list(a)
+    ahead = [a[x] > b[x] if strict else a[x] >= b[x] for x in xs]
+    if not for_good:
+        return next((x for x, won in zip(xs, ahead) if won), None)
+    if not ahead[-1]:
+        return None
+    i = len(xs) - 1
+    while i > 0 and ahead[i - 1]:
+        i -= 1
+    return (xs[i - 1] if i > 0 else None) if before else xs[i]
+
+
+def _curve_cases():
+    """(a, b): dicts x → value, keys not in sorted order; no lead at the end, a crossing, a dip
+    after a first lead, a tie at the crossing, a lead from the start, a curve of epochs."""
+    def curves(xs, a, b):
+        order = np.random.default_rng(len(xs)).permutation(len(xs))
+        return ({xs[i]: a[i] for i in order}, {xs[i]: b[i] for i in order})
+
+    sizes = [100, 300, 1000, 3000, 10000]
+    return [curves(sizes, [0.70, 0.80, 0.92, 0.93, 0.90], [0.75, 0.85, 0.88, 0.90, 0.91]),
+            curves(sizes, [0.70, 0.80, 0.90, 0.95, 0.97], [0.75, 0.85, 0.88, 0.90, 0.91]),
+            curves(sizes, [0.80, 0.84, 0.86, 0.93, 0.96], [0.78, 0.86, 0.88, 0.90, 0.91]),
+            curves(sizes, [0.70, 0.85, 0.88, 0.93, 0.96], [0.75, 0.85, 0.87, 0.90, 0.91]),
+            curves(sizes, [0.80, 0.88, 0.92, 0.95, 0.97], [0.70, 0.80, 0.85, 0.88, 0.90]),
+            curves([2, 5, 10, 20, 50], [0.70, 0.82, 0.90, 0.93, 0.96], [0.94] * 5)]
+
+
+def overtakes(overtakes_fn):
+    """`overtakes_fn(a, b)` must return the smallest x (a key of both dicts x → accuracy) from
+    which `a` is strictly ahead of `b` at that x and every larger one, or None when `a` is not
+    ahead at the largest x."""
+    name = "overtakes"
+    cases = _curve_cases()
+    for a, b in cases:
+        expected = _overtakes(a, b)
+        got = run_learner(name, overtakes_fn, dict(a), dict(b))
+        if got == expected:
+            continue
+        if got is not None and got not in a:
+            raise ExerciseError(f"{name}: return an x (a key of the curves, e.g. a training-set "
+                                f"size) or None, got {got!r}")
+        xs = sorted(a)
+        listed = ", ".join(f"{x}: {a[x]:g} against {b[x]:g}" for x in xs)
+        mistakes = {
+            "this is where a first leads, but it falls behind again later: find where it "
+            "leads for good": _overtakes(a, b, for_good=False),
+            "a tie is not a lead: a must be strictly above b": _overtakes(a, b, strict=False),
+            "this is the last x where a is not ahead; return the first x of the lead":
+                _overtakes(a, b, before=True),
+            "the curves are swapped: `a` is the one that overtakes": _overtakes(b, a) or "none",
+            "the keys are not in order: sort the x values before walking the curves":
+                _overtakes(a, b, ordered=False),
+        }
+        for hint, wrong in mistakes.items():
+            if got == wrong != expected:
+                raise ExerciseError(f"{name}: {hint} ({listed}: expected {expected}, got {got})")
+        raise ExerciseError(f"{name}: on the curves {listed} you returned {got!r}; expected "
+                            f"{expected!r}")
+    passed(name, len(cases))
+
+
 def reference_gaussian_log_density(x, mean, var):
     """The course's answer to `gaussian_log_density`."""
     return -0.5 * np.sum(LOG_2PI + np.log(var) + (x - mean) ** 2 / var, axis=1)
@@ -90,5 +156,16 @@ def reference_bayes_posterior(class_log_lik, log_prior):
     return softmax(np.asarray(class_log_lik) + log_prior, axis=1)
 
 
+def reference_overtakes(a, b):
+    """The course's answer to `overtakes`."""
+    xs = sorted(a)
+    found = None
+    for x in reversed(xs):
+        if a[x] <= b[x]:
+            break
+        found = x
+    return found
+
+
 REFERENCES = {"gaussian_log_density": reference_gaussian_log_density,
-              "bayes_posterior": reference_bayes_posterior}
+              "bayes_posterior": reference_bayes_posterior, "overtakes": reference_overtakes}

@@ -72,3 +72,40 @@ def test_bayes_posterior_accepts_solution(capsys):
 def test_bayes_posterior_rejects(wrong, message):
     with pytest.raises(ExerciseError, match=message):
         check.bayes_posterior(wrong)
+
+
+def test_overtakes_accepts_the_reference(capsys):
+    check.overtakes(check.reference_overtakes)
+    assert "✓ overtakes" in capsys.readouterr().out
+
+
+def walker(ordered=True, strict=True, for_good=True, before=False):
+    """A learner's `overtakes` with one common mistake."""
+    def overtakes(a, b):
+        xs = sorted(a) if ordered else list(a)
+        ahead = [a[x] > b[x] if strict else a[x] >= b[x] for x in xs]
+        if not for_good:
+            return next((x for x, won in zip(xs, ahead) if won), None)
+        found, last = None, None
+        for x, won in reversed(list(zip(xs, ahead))):
+            if not won:
+                last = x
+                break
+            found = x
+        return last if before and found is not None else found
+    return overtakes
+
+
+@pytest.mark.parametrize("wrong, message", [
+    (walker(ordered=False), "not in order"),
+    (walker(for_good=False), "falls behind again"),
+    (walker(strict=False), "a tie is not a lead"),
+    (walker(before=True), "last x where a is not ahead"),
+    (lambda a, b: check.reference_overtakes(b, a), "swapped"),
+    (lambda a, b: a[check.reference_overtakes(a, b)] if check.reference_overtakes(a, b) else None,
+     "return an x"),
+    (lambda a, b: 1 / 0, "raised ZeroDivisionError"),
+])
+def test_overtakes_names_the_common_mistakes(wrong, message):
+    with pytest.raises(ExerciseError, match=message):
+        check.overtakes(wrong)
