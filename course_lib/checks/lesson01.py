@@ -134,6 +134,7 @@ def overtakes(overtakes_fn):
             "a tie is not a lead: a must be strictly above b": _overtakes(a, b, strict=False),
             "this is the last x where a is not ahead; return the first x of the lead":
                 _overtakes(a, b, before=True),
+            # (named only when the swapped curves give an x: a None fits too many mistakes)
             "the curves are swapped: `a` is the one that overtakes": _overtakes(b, a) or "none",
             "the keys are not in order: sort the x values before walking the curves":
                 _overtakes(a, b, ordered=False),
