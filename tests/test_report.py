@@ -35,3 +35,21 @@ def test_recorded_figures_show_as_one_line_and_read_as_a_dict(monkeypatch):
     shown = pretty(figures)
     assert shown == repr(figures) and "\n" not in shown
     assert shown.startswith("2 figures of lesson09 recorded (fast mode) in results/lesson09.json")
+
+
+def test_a_score_cache_computes_once_and_sets_aside_another_identitys_scores(
+        monkeypatch, scratch_build_dir, capsys):
+    monkeypatch.setenv("COURSE_FAST", "1")
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return {"fd": 12.5}
+
+    cache = report.ScoreCache("demo_scores", {"weights": "abc", "n": 500})
+    assert cache.get("ddim_10", compute) == {"fd": 12.5}
+    again = report.ScoreCache("demo_scores", {"weights": "abc", "n": 500})
+    assert again.get("ddim_10", compute) == {"fd": 12.5} and len(calls) == 1
+    other = report.ScoreCache("demo_scores", {"weights": "abc", "n": 1000})
+    assert "scoring anew" in capsys.readouterr().out
+    assert other.get("ddim_10", compute) == {"fd": 12.5} and len(calls) == 2

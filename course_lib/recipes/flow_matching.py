@@ -27,8 +27,8 @@ def flow_plan() -> dict:
                                           "shipped_epochs")},
             "classes": 10, "label_dropout": 0.2,
             "sampler": {"method": "heun", "steps": by_mode(8, 4)},
-            "guidance_weights": by_mode((0.0, 1.0, 2.0, 3.0, 5.0), (0.0, 1.0, 3.0)),
-            "class_share_target": 0.98, "worst_class_target": 0.95, "guidance": 3.0}
+            "guidance_weights": by_mode((0.0, 1.0, 1.5, 2.0, 3.0, 5.0), (0.0, 1.0, 1.5)),
+            "class_share_target": 0.98, "worst_class_target": 0.95, "guidance": 1.5}
 
 
 def flow_sampler_label(sampler: dict) -> str:
