@@ -4,8 +4,9 @@ Samples 10,000 digits (fast mode 200) from each model the course trains — less
 (prior draws), lesson 06's DCGAN, lesson 07's conditional GAN (an equal number per class), the
 latent diffusion and the pixel diffusion of lesson 08 (shipped weights, with the plan's
 `table_sampler`, the setting `benchmarks/diffusion.py` measured best), and lesson 09's flow
-matching (shipped weights, the plan's sampler): without labels (`flow`) and asked for an equal
-number of each digit at the plan's guidance weight (`flow_cfg`) — writes each set to
+matching (shipped weights, the plan's sampler): the model trained without labels (`flow`) and
+the one trained with them, asked for an equal number of each digit at the plan's guidance
+weight (`flow_cfg`) — writes each set to
 `build/samples/<model>.npy` (a conditional model's labels to `build/samples/<model>_labels.npy`)
 and scores it against the 10,000 test digits with `scoring.ImageScorer`, the same way for
 every row: Fréchet distance in the lesson-01 CNN's features beside the yardstick (as many real
@@ -73,9 +74,8 @@ def models(x_train) -> dict:
     cgan = saved_generator(recipes.CGAN_FILE, "lesson 07 or benchmarks/gan_applications.py")
     pixel = recipes.shipped_diffusion()
     sampler = recipes.diffusion_plan()["table_sampler"]
-    flow = recipes.shipped_flow()
+    flow, flow_uncond = recipes.shipped_flow(), recipes.shipped_flow(conditional=False)
     flow_plan = recipes.flow_plan()
-    flow_seconds = saving.shipped_record(recipes.SHIPPED_FLOW)["train_seconds"]
 
     def conditional(n):
         labels = np.arange(n) % 10
@@ -109,14 +109,15 @@ def models(x_train) -> dict:
                           sampler=recipes.sampler_label(sampler),
                           train_seconds=saving.shipped_record(
                               recipes.SHIPPED_DIFFUSION)["train_seconds"]),
-        "flow": dict(sample=lambda n: (flow.sample(n, **flow_plan["sampler"], seed=1), None),
-                     run=recipes.shipped_flow_run() + " (shipped weights)",
+        "flow": dict(sample=lambda n: (flow_uncond.sample(n, **flow_plan["sampler"], seed=1), None),
+                     run=recipes.unconditional_flow_run() + " (shipped weights)",
                      sampler=recipes.flow_sampler_label(flow_plan["sampler"]) + ", no label",
-                     train_seconds=flow_seconds),
+                     train_seconds=saving.shipped_record(
+                         recipes.SHIPPED_FLOW_UNCOND)["train_seconds"]),
         "flow_cfg": dict(sample=guided, run=recipes.shipped_flow_run() + " (shipped weights)",
                          sampler=(f"{recipes.flow_sampler_label(flow_plan['sampler'])}, "
                                   f"w = {flow_plan['guidance']:g}, equal classes"),
-                         train_seconds=flow_seconds),
+                         train_seconds=saving.shipped_record(recipes.SHIPPED_FLOW)["train_seconds"]),
     }
 
 

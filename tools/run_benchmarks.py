@@ -90,6 +90,16 @@ ANCHORS = [
     ("diffusion", "confident_share", "pixel diffusion: share labelled with ≥ 0.9 confidence", "", ""),
     ("diffusion", "latent_fd", "latent diffusion Fréchet distance", "", ""),
     ("diffusion", "vae_prior_fd", "VAE prior draws Fréchet distance", "", ""),
+    ("flow_matching", "fd_real_yardstick", "real training digits' Fréchet distance, same sample size",
+     "", ""),
+    ("flow_matching", "fd_heun_8", "flow matching (no labels) Fréchet distance, Heun 8 steps", "", ""),
+    ("flow_matching", "fd_euler_8", "flow matching (no labels) Fréchet distance, Euler 8 steps", "", ""),
+    ("flow_matching", "fd_ddpm_25", "lesson 08's diffusion Fréchet distance, DDPM 25 steps, same run",
+     "", ""),
+    ("flow_matching", "chosen_w", "guidance weight chosen (smallest reaching 98 % / 95 %)", "", ""),
+    ("flow_matching", "cfg_class_share_1.5", "guided at w = 1.5: share read as the requested digit",
+     "", ""),
+    ("flow_matching", "cfg_fd_1.5", "guided at w = 1.5: Fréchet distance", "", ""),
     ("generators", "fd_real_yardstick", "closing table: real training digits' Fréchet distance",
      "", ""),
     ("generators", "vae_fd", "closing table: VAE Fréchet distance", "", ""),
@@ -97,12 +107,16 @@ ANCHORS = [
     ("generators", "cgan_fd", "closing table: conditional GAN Fréchet distance", "", ""),
     ("generators", "latent_diffusion_fd", "closing table: latent diffusion Fréchet distance", "", ""),
     ("generators", "diffusion_fd", "closing table: pixel diffusion Fréchet distance", "", ""),
+    ("generators", "flow_fd", "closing table: flow matching (no labels) Fréchet distance", "", ""),
+    ("generators", "flow_cfg_fd", "closing table: flow matching with guidance Fréchet distance",
+     "", ""),
 ]
 LESSONS = {"lesson01": "Lesson 01: discriminative vs generative classifiers",
            "autoencoders": "Lessons 02-04: autoencoders, denoising, anomalies",
            "vae": "Lesson 05: variational autoencoder", "dcgan": "Lesson 06: DCGAN",
            "gan_applications": "Lesson 07: what GANs are for",
-           "diffusion": "Lesson 08: diffusion", "generators": "Lesson 08: the closing table"}
+           "diffusion": "Lesson 08: diffusion", "flow_matching": "Lesson 09: flow matching",
+           "generators": "The closing table"}
 THROUGHPUT_MODELS = ("autoencoder", "vae", "dcgan")
 
 
