@@ -19,9 +19,9 @@ def flow_plan() -> dict:
     --ship`), the notebook's live run and its tests. Everything lesson 08's `diffusion_plan`
     sets (U-Net widths and groups, batch, Adam with a cosine decay from 2e-3, epochs of the
     shipped run) is taken from it unchanged, so the two lessons' models differ only in what
-    they learn; new are the 10 classes and the share of labels dropped in training, 0.2 (Ho &
-    Salimans 2022 trained with 0.1 and 0.2; the larger share gives the unconditional velocity,
-    which lesson 09 also compares with lesson 08, more of the training)."""
+    they learn; new are the 10 classes and the probability of dropping a label in training, 0.2
+    (Ho & Salimans 2022 trained with 0.1 and 0.2; the larger one gives the model's own
+    unconditional velocity v_∅, which guidance mixes in, more of the training)."""
     base = diffusion_plan()
     return {**{key: base[key] for key in ("widths", "groups", "batch_size", "learning_rate",
                                           "shipped_epochs")},
