@@ -20,6 +20,17 @@ def run_learner(exercise: str, fn, *args, **kwargs):
         raise ExerciseError(f"{exercise}: your code raised {type(err).__name__}: {err}") from err
 
 
+def name_mistake(exercise: str, actual, mistakes: dict, expected) -> None:
+    """Raise `ExerciseError` with the hint of the first plausible mistake (hint → what that
+    mistake returns) that `actual` matches and the right answer `expected` does not."""
+    actual = np.asarray(actual, np.float64)
+    for hint, wrong in mistakes.items():
+        wrong = np.asarray(wrong, np.float64)
+        if (wrong.shape == actual.shape and np.allclose(actual, wrong, rtol=1e-4, atol=1e-5)
+                and not np.allclose(wrong, expected, rtol=1e-4, atol=1e-5)):
+            raise ExerciseError(f"{exercise}: {hint}")
+
+
 def compare(exercise: str, actual, expected, what: str = "result", rtol: float = 1e-4,
             atol: float = 1e-5, factors: dict = None) -> None:
     """Raise `ExerciseError` unless `actual` matches `expected`, naming the likely mistake.

@@ -7,17 +7,7 @@ from types import SimpleNamespace
 import numpy as np
 
 from ..models.diffusion import Diffusion, noise_to_step, signal_schedule
-from .feedback import ExerciseError, as_array, compare, passed, run_learner
-
-
-def _name_mistake(name, actual, mistakes, expected):
-    """Raise with the hint of the first plausible mistake `actual` matches (and the answer
-    does not)."""
-    for hint, wrong in mistakes.items():
-        wrong = np.asarray(wrong, np.float64)
-        if (wrong.shape == actual.shape and np.allclose(actual, wrong, rtol=1e-4, atol=1e-5)
-                and not np.allclose(wrong, expected, rtol=1e-4, atol=1e-5)):
-            raise ExerciseError(f"{name}: {hint}")
+from .feedback import ExerciseError, as_array, compare, name_mistake, passed, run_learner
 
 
 def _forward_cases():
@@ -68,7 +58,7 @@ def q_sample(q_sample_fn):
             "every example got the ᾱ of the first one: index alpha_bar with the whole array t":
                 np.sqrt(a_first) * x + np.sqrt(1 - a_first) * eps,
         }
-        _name_mistake(name, actual, mistakes, expected)
+        name_mistake(name, actual, mistakes, expected)
         compare(name, actual, expected, what="x_t")
     passed(name, len(cases))
 
@@ -115,7 +105,7 @@ def ddim_step(ddim_fn):
             "the result is scaled by a_prev instead of √a_prev":
                 a_prev * x0_hat + (1 - a_prev) * e,
         }
-        _name_mistake(name, actual, mistakes, expected)
+        name_mistake(name, actual, mistakes, expected)
         compare(name, actual, expected, what="x_prev")
     same = as_array(run_learner(name, ddim_fn, x_t.copy(), eps.copy(), 0.4, 0.4))
     compare(name, same, x_t, what="a step to the same level (a_prev = a_t), which should return x_t")

@@ -5,17 +5,7 @@ course's own code (`straight_path`, `velocity_target`, `euler_step`)."""
 import numpy as np
 
 from ..models.flow import euler_step, straight_path, velocity_target
-from .feedback import ExerciseError, as_array, compare, passed, run_learner
-
-
-def _raise_first_match(name, actual, mistakes, expected, rtol=1e-4):
-    """Raise with the hint of the first plausible mistake `actual` matches (and the answer
-    does not)."""
-    for hint, wrong in mistakes.items():
-        wrong = np.asarray(wrong, np.float64)
-        if (wrong.shape == np.shape(actual) and np.allclose(actual, wrong, rtol=rtol, atol=1e-6)
-                and not np.allclose(wrong, expected, rtol=rtol, atol=1e-6)):
-            raise ExerciseError(f"{name}: {hint}")
+from .feedback import ExerciseError, as_array, compare, name_mistake, passed, run_learner
 
 
 def _loss_cases():
@@ -70,7 +60,7 @@ def flow_matching_loss(loss_fn):
                 np.asarray(velocity_target(x0, noise)) - np.asarray(
                     field(np.asarray(straight_path(x0, noise, t)), t)))),
         }
-        _raise_first_match(name, np.array(actual), mistakes, expected)
+        name_mistake(name, np.array(actual), mistakes, expected)
         compare(name, actual, expected, what=f"the loss for {label}")
     passed(name, len(cases))
 
@@ -117,7 +107,7 @@ def euler_sample(sample_fn):
                  "so x ← x + (t_next − t)·v moves against the velocity"] = x_fwd
         mistakes["the velocity was read at the end of each step (t_next); Euler reads it at the "
                  "start, t"] = x_late
-        _raise_first_match(name, actual, mistakes, expected)
+        name_mistake(name, actual, mistakes, expected)
         if calls and abs(calls[0] - 1.0) > 1e-9:
             raise ExerciseError(f"{name}: the first velocity was asked at t = {calls[0]:g}; "
                                 f"Euler reads it at the start of each step, and the first "

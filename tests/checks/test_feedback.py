@@ -48,3 +48,15 @@ def test_exercise_error_is_an_assertion_error_for_autograders(capsys):
     assert issubclass(ExerciseError, AssertionError)
     passed("ex", 3)
     assert "✓ ex: correct on all 3 test cases" in capsys.readouterr().out
+
+
+def test_name_mistake_names_the_first_mistake_the_answer_matches_and_the_truth_does_not():
+    from course_lib.checks.feedback import name_mistake
+
+    expected = np.array([1.0, 2.0])
+    mistakes = {"same as the truth, never named": expected, "sign flipped": -expected,
+                "doubled": 2 * expected}
+    with pytest.raises(ExerciseError, match="^demo: doubled$"):
+        name_mistake("demo", 2 * expected, mistakes, expected)
+    name_mistake("demo", expected, mistakes, expected)  # the right answer: nothing raised
+    name_mistake("demo", 3 * expected, mistakes, expected)  # an unknown mistake: left to compare
