@@ -1,0 +1,105 @@
+"""Checking a learner's training code by training with it.
+
+The learner's model and the course's reference are built alike (same layers, same seed), start
+from the same weights and take the same batches; after each step their losses must agree, and
+after the last one their weights too. A mismatch is explained by the first known mistake whose
+model, built and trained alike, gives the learner's losses.
+"""
+
+import numpy as np
+
+from .feedback import ExerciseError, run_learner
+
+
+def train_alike(exercise: str, learner, reference, batches, mistakes: dict = None,
+                rtol: float = 1e-3, atol: float = 1e-5) -> list:
+    """Train `learner` and `reference` from the reference's weights, one `train_on_batch` step
+    per batch (an array x, or a tuple (x, y)), and raise `ExerciseError` unless every step's
+    losses and the final weights agree.
+
+    `mistakes` maps a hint to a model built alike that makes that mistake. Returns the
+    learner's losses, one dict per step.
+    """
+    batches = list(batches)
+    if not batches:
+        raise ValueError("train_alike needs at least one batch")
+    for model in (learner, reference, *(mistakes or {}).values()):
+        if not model.built:
+            raise ValueError("build every model (call it on a batch) before train_alike")
+    start = reference.get_weights()
+    learner_losses = _train(exercise, learner, start, batches)
+    reference_losses = _train("the reference", reference, start, batches)
+    _same_names(exercise, learner_losses[0], reference_losses[0])
+    step = _first_difference(learner_losses, reference_losses, rtol, atol)
+    if step is not None:
+        for hint, model in (mistakes or {}).items():
+            wrong = _train("a known mistake", model, start, batches)
+            if _first_difference(learner_losses, wrong, rtol, atol) is None:
+                raise ExerciseError(f"{exercise}: {hint}")
+        name = next(key for key in reference_losses[step]
+                    if not _close(learner_losses[step][key], reference_losses[step][key], rtol, atol))
+        raise ExerciseError(
+            f"{exercise}: after step {step + 1} of {len(batches)} (same weights, same batches, "
+            f"same seed) {name} is {learner_losses[step][name]:.6g}, the reference's is "
+            f"{reference_losses[step][name]:.6g}")
+    _same_weights(exercise, learner, reference, rtol, atol)
+    return learner_losses
+
+
+def loss_falls(exercise: str, model, batch, steps: int = 20, key: str = "loss",
+               by: float = 0.9) -> tuple:
+    """Train `model` `steps` times on one batch and raise `ExerciseError` unless loss `key` ends
+    below `by` times its first value. Returns (first, last)."""
+    if steps < 2:
+        raise ValueError(f"loss_falls needs at least 2 steps, got {steps}")
+    values = [_step(exercise, model, batch)[key] for _ in range(steps)]
+    first, last = values[0], values[-1]
+    if not np.isfinite(last):
+        raise ExerciseError(f"{exercise}: {key} became {last} while training on one batch")
+    if not last < by * first:
+        raise ExerciseError(f"{exercise}: {steps} steps on one batch took {key} from {first:.4g} "
+                            f"to {last:.4g}; it should fall below {by:g} × the first value: check "
+                            f"that the gradient is taken of this loss and applied to the weights")
+    return first, last
+
+
+def _train(exercise, model, weights, batches):
+    """One step per batch from `weights`; each step's losses as floats."""
+    model.set_weights(weights)
+    return [_step(exercise, model, batch) for batch in batches]
+
+
+def _step(exercise, model, batch):
+    x, y = batch if isinstance(batch, tuple) else (batch, None)
+    logs = run_learner(exercise, model.train_on_batch, x, y, return_dict=True)
+    if not isinstance(logs, dict) or not logs:
+        raise ExerciseError(f"{exercise}: train_step returned {logs!r}; it should return a dict "
+                            f"of loss name → value")
+    return {name: float(np.asarray(value)) for name, value in logs.items()}
+
+
+def _same_names(exercise, learner_logs, reference_logs):
+    missing = sorted(set(reference_logs) - set(learner_logs))
+    if missing:
+        raise ExerciseError(f"{exercise}: train_step returned {sorted(learner_logs)}; the "
+                            f"reference also returns {missing}")
+
+
+def _first_difference(actual, expected, rtol, atol):
+    for step, (mine, theirs) in enumerate(zip(actual, expected)):
+        if not all(name in mine and _close(mine[name], value, rtol, atol)
+                   for name, value in theirs.items()):
+            return step
+    return None
+
+
+def _close(a, b, rtol, atol):
+    return bool(np.isclose(a, b, rtol=rtol, atol=atol))
+
+
+def _same_weights(exercise, learner, reference, rtol, atol):
+    for mine, theirs in zip(learner.trainable_weights, reference.trainable_weights):
+        if not np.allclose(np.asarray(mine), np.asarray(theirs), rtol=rtol, atol=atol):
+            raise ExerciseError(f"{exercise}: the losses match the reference's but weight "
+                                f"{mine.path} ends elsewhere: check which variables each "
+                                f"optimizer updates, and with which gradients")
