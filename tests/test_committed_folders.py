@@ -78,3 +78,17 @@ def test_executed_lessons_read_cleanly(lesson):
                 if found:
                     problems.append(f"cell {index}: {found.group(0)[:100]!r} in its {kind} output")
     assert not problems, f"executed/{lesson.name} does not read cleanly:\n" + "\n".join(problems)
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=lambda p: p.stem)
+def test_executed_lessons_keep_their_figures(lesson):
+    """Every cell that calls plt.show() shows its figure (a run under a non-inline backend such as
+    the tests' Agg draws nothing, silently)."""
+    path = EXECUTED / lesson.name
+    if not path.exists():
+        pytest.skip(f"executed/{lesson.name} is missing (the test above reports it)")
+    blank = [index for index, cell in enumerate(nbformat.read(path, as_version=4).cells)
+             if cell.cell_type == "code" and "plt.show()" in cell.source
+             and not any("image/png" in output.get("data", {}) for output in cell.outputs)]
+    assert not blank, (f"executed/{lesson.name}: cells {blank} call plt.show() and have no "
+                       f"figure: run `make executed` (its kernel draws inline)")

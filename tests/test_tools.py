@@ -160,7 +160,7 @@ def executed_demo(tmp_path, source):
 
 def test_make_executed_writes_cleaned_outputs_and_keeps_the_sources(tmp_path, monkeypatch, capfd):
     monkeypatch.delenv("COURSE_FAST", raising=False)
-    monkeypatch.delenv("MPLBACKEND", raising=False)  # the kernel's inline figures, as in a lesson
+    monkeypatch.setenv("MPLBACKEND", "Agg")  # the caller's backend must not reach the kernel
     source = ("import sys\nimport matplotlib.pyplot as plt\n"
               "print('\\x1b[1mbold\\x1b[0m')\nprint('1/3 [=>..]\\r3/3 [===] done')\n"
               "sys.stdout.write('ab\\x08\\x08xy\\n')\nplt.plot([0, 1], [1, 0]); plt.show()")

@@ -1,5 +1,6 @@
 """Run a notebook headless in its own folder, for `run_course.py` and `make_executed.py`."""
 
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -9,6 +10,9 @@ from nbclient.exceptions import CellExecutionError
 from traitlets.config import Config
 
 CELL_TIMEOUT_S = 3600
+# Figures go into the notebook whatever backend the calling process chose (the tests choose Agg,
+# under which plt.show() draws nothing and the copy would have no figures).
+INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
 
 
 def kernel_config(sockets: str) -> Config:
@@ -28,7 +32,7 @@ def execute(nb, folder: Path):
                                 config=kernel_config(sockets),
                                 resources={"metadata": {"path": str(folder)}})
         try:
-            client.execute()
+            client.execute(env={**os.environ, "MPLBACKEND": INLINE_BACKEND})
         except CellExecutionError as err:
             return str(err).strip().splitlines()[-1]
     return None
