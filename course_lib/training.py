@@ -173,6 +173,12 @@ def trained_seconds(workdir) -> float:
     return float(_read_state(Path(workdir)).get("seconds", float("nan")))
 
 
+def trained_history(workdir) -> dict:
+    """The recorded training of the run in `workdir`: metric → one value per epoch trained (empty
+    when nothing was trained there), the same whether the run was trained now or reloaded."""
+    return _read_state(Path(workdir))["history"]
+
+
 def _read_state(workdir: Path) -> dict:
     path = workdir / STATE
     if not path.exists():

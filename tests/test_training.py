@@ -9,7 +9,7 @@ from course_lib.config import seed_everything
 from course_lib.models.autoencoder import Autoencoder
 from course_lib.models.steps import track
 from course_lib.training import (CheckpointError, cosine_adam, fit_optionally_resumable,
-                                 fit_resumable, seed_states, trained_seconds)
+                                 fit_resumable, seed_states, trained_history, trained_seconds)
 from course_lib.training import BatchLosses, StepScore
 
 
@@ -44,6 +44,13 @@ def test_training_time_is_summed_over_sessions_and_kept_on_reload(tmp_path):
     assert 0 < first < second
     fit_resumable(fresh_model(), x, x, epochs=2, batch_size=32, workdir=tmp_path, verbose=0)
     assert trained_seconds(tmp_path) == second
+
+
+def test_the_recorded_history_is_the_one_training_returned(tmp_path):
+    x = tiny_images()
+    assert trained_history(tmp_path) == {}
+    history = fit_resumable(fresh_model(), x, x, epochs=2, batch_size=32, workdir=tmp_path, verbose=0)
+    assert trained_history(tmp_path) == history and len(history["loss"]) == 2
 
 
 @pytest.mark.usefixtures("skip_on_gpu")
