@@ -1,13 +1,17 @@
-"""Lesson 06 benchmark: the lesson's DCGAN against the same GAN with a stronger discriminator,
-and the course GAN against the recipe of the TensorFlow DCGAN tutorial.
+"""Lesson 06 benchmark: the lesson's DCGAN against the same GAN with one thing changed, the
+lesson's run trained for longer, and the course GAN against the recipe of the TensorFlow DCGAN
+tutorial.
 
 Lesson 06's model (`recipes.lesson_dcgan`: D with 32 and 64 filters and dropout 0.3) and the
 same GAN with one thing changed each (`VARIANTS`: a spectrally normalized D of twice the widths
-without dropout, a D of twice the widths alone, two time-scale learning rates) train on the same
-data, batch and seed for the lesson's 8 epochs; every run is reloaded when finished. Each is scored on the lesson's 5,000 samples
-(seed 1) against the 10,000 test digits: Fréchet distance, confident share, precision and
-recall, every class share, and its last epoch's mean D(x) and D(G(z)); the images per second of
-a training step of each are measured in alternation, in the same process and conditions.
+without dropout, a D of twice the widths alone, for the lesson's epochs and for half of them,
+two time-scale learning rates, the hinge loss) train on the same data, batch and seed; the
+lesson's own run is continued from a copy of its checkpoint to two and three times its 8 epochs
+(`LONGER_BUDGETS`); every run is reloaded when finished. Each is scored on the lesson's 5,000
+samples (seed 1) against the 10,000 test digits: Fréchet distance, confident share, precision
+and recall, every class share, and its last epoch's mean D(x) and D(G(z)); the images per
+second of a training step of each setting are measured in alternation, in the same process and
+conditions.
 
 The reference re-implements, in our own code, the architecture and hyperparameters of
 tensorflow.org/tutorials/generative/dcgan: noise of 100 numbers; generator Dense(7·7·256) →
@@ -37,6 +41,7 @@ Usage: python benchmarks/dcgan.py [--steps N] [--keep-equal-steps]   (COURSE_FAS
 
 import argparse
 import json
+import shutil
 import time
 
 import course_lib  # noqa: F401  (quiets TensorFlow before it loads)
@@ -46,8 +51,9 @@ import tensorflow as tf
 from keras import layers
 
 from course_lib import config, data, report, training
-from course_lib.models.gan import GAN
-from course_lib.recipes import dcgan_plan, lesson_dcgan, reference_classifier, train_dcgan
+from course_lib.models.gan import GAN, HingeGAN
+from course_lib.recipes import (DCGAN_RUN, dcgan_plan, lesson_dcgan, reference_classifier,
+                                require_finished, train_dcgan)
 from course_lib.scoring import ImageScorer
 from course_lib.validation import check_positive_int
 
@@ -55,18 +61,27 @@ COURSE_BATCH = 128
 REFERENCE_BATCH = 256
 REFERENCE_NOISE = 100
 FRAMES = 10
-# Lesson 06's GAN with one thing changed each (prefix of its figures → run, discriminator
-# options, optimizers). "sn_": spectral normalization (Miyato et al. 2018) on a D of twice the
-# widths without dropout, as SN-GANs train; "wide_": capacity alone, D of twice the widths with
-# the lesson's dropout; "ttur_": the two time-scale update rule (Heusel et al. 2017), D's Adam
-# at 4e-4 and G's at 1e-4 instead of 2e-4 each (β1 = 0.5 as in the lesson).
+# Lesson 06's GAN with one thing changed each: prefix of its figures → run, discriminator
+# options, optimizers factory, GAN class, epochs (the lesson's unless named). "sn_": spectral
+# normalization (Miyato et al. 2018) on a D of twice the widths without dropout, as SN-GANs
+# train; "wide_": capacity alone, D of twice the widths with the lesson's dropout; "ttur_": the
+# two time-scale update rule (Heusel et al. 2017), D's Adam at 4e-4 and G's at 1e-4 instead of
+# 2e-4 each (β1 = 0.5 as in the lesson); "hinge_": the hinge loss (Lim & Ye 2017, as SN-GANs
+# train) in place of cross-entropy, same cost per step; "wide4_": the wide D for half the
+# epochs, about the lesson's wall-clock budget since its step costs about twice as much.
 VARIANTS = {
-    "sn_": ("lesson06_dcgan_sn", {"filters": (64, 128), "dropout": 0.0, "spectral_norm": True}, None),
-    "wide_": ("lesson06_dcgan_wide", {"filters": (64, 128)}, None),
-    "ttur_": ("lesson06_dcgan_ttur", None, lambda: {
+    "sn_": {"run": "lesson06_dcgan_sn",
+            "discriminator": {"filters": (64, 128), "dropout": 0.0, "spectral_norm": True}},
+    "wide_": {"run": "lesson06_dcgan_wide", "discriminator": {"filters": (64, 128)}},
+    "ttur_": {"run": "lesson06_dcgan_ttur", "optimizers": lambda: {
         "d_optimizer": keras.optimizers.Adam(4e-4, beta_1=0.5),
-        "g_optimizer": keras.optimizers.Adam(1e-4, beta_1=0.5)}),
+        "g_optimizer": keras.optimizers.Adam(1e-4, beta_1=0.5)}},
+    "hinge_": {"run": "lesson06_dcgan_hinge", "gan_class": HingeGAN},
+    "wide4_": {"run": "lesson06_dcgan_wide_e4", "discriminator": {"filters": (64, 128)},
+               "epochs": lambda plan: plan["epochs"] // 2},
 }
+# Lesson 06's own run continued (from a copy of its checkpoint) to these multiples of its epochs.
+LONGER_BUDGETS = (2, 3)
 EQUAL_STEPS_KEYS = (
     "fd_course", "fd_reference", "fd_untrained", "fd_real_yardstick", "fd_real_yardstick_std",
     "fd_sample_size", "generator_steps", "min_class_share", "max_class_share",
@@ -152,41 +167,73 @@ def batches(x, batch_size, steps, seed):
 
 
 def discriminator_comparison() -> dict:
-    """Lesson 06's run and each of `VARIANTS` (each trained or reloaded), scored like the
-    lesson's last epoch, with the training speed of each."""
+    """Lesson 06's run, each of `VARIANTS` and the lesson's run continued to each of
+    `LONGER_BUDGETS` times its epochs (each trained or reloaded), scored like the lesson's last
+    epoch, with the training speed of each setting."""
     plan = dcgan_plan()
     (x_train, _), (x_test, _) = data.load_mnist(n_train=plan["n_train"], n_test=plan["n_test"])
     scorer = ImageScorer(reference_classifier(verbose=2), x_test)
-    runs = {"": (lesson_dcgan(verbose=2), None, None)}  # the lesson's figures carry no prefix
-    for prefix, (run, discriminator, optimizers) in VARIANTS.items():
-        runs[prefix] = (train_dcgan(x_train, epochs=plan["epochs"], name=run,
-                                    discriminator=discriminator,
-                                    optimizers=optimizers() if optimizers else None),
-                        discriminator, optimizers)
-    speeds = images_per_second({prefix: settings for prefix, (_, *settings) in runs.items()},
-                               x_train)
+    runs = {"": (lesson_dcgan(verbose=2), plan["epochs"])}  # the lesson's figures carry no prefix
+    settings = {"": {}}
+    for prefix, variant in VARIANTS.items():
+        epochs = variant["epochs"](plan) if "epochs" in variant else plan["epochs"]
+        runs[prefix] = (train_variant(x_train, variant, epochs), epochs)
+        settings[prefix] = variant
+    previous = DCGAN_RUN
+    for epochs in (plan["epochs"] * factor for factor in LONGER_BUDGETS):
+        runs[f"e{epochs}_"] = (continued_lesson_run(x_train, epochs, previous), epochs)
+        previous = f"{DCGAN_RUN}_e{epochs}"
+    speeds = images_per_second(settings, x_train)
     figures = {"lesson_epochs": plan["epochs"], "lesson_n_score": plan["n_score"]}
-    for prefix, ((gan, history), *_) in runs.items():
+    for prefix, ((gan, history), epochs) in runs.items():
         score = scorer.score(gan.generate(plan["n_score"], seed=1))
         figures[prefix + "fd" if prefix else "fd_lesson"] = score["fd"]
         figures.update({prefix + key: score[key] for key in ("confident_share", "precision", "recall")})
         figures.update({prefix + "d_real": history["d_real"][-1],
-                        prefix + "d_fake": history["d_fake"][-1],
-                        prefix + "img_per_s": speeds[prefix]})
+                        prefix + "d_fake": history["d_fake"][-1]})
+        if prefix in speeds:  # a longer run of the lesson's setting has the lesson's speed
+            figures[prefix + "img_per_s"] = speeds[prefix]
+        if prefix:
+            figures[prefix + "epochs"] = epochs
         figures.update({f"{prefix}class_share_{d}": share
                         for d, share in enumerate(score["class_shares"])})
     return figures
 
 
+def train_variant(x_train, variant: dict, epochs: int):
+    """One of `VARIANTS` trained (or reloaded) on `x_train` for `epochs`."""
+    optimizers = variant.get("optimizers")
+    return train_dcgan(x_train, epochs=epochs, name=variant["run"],
+                       discriminator=variant.get("discriminator"),
+                       optimizers=optimizers() if optimizers else None,
+                       gan_class=variant.get("gan_class", GAN))
+
+
+def continued_lesson_run(x_train, epochs: int, previous: str):
+    """Lesson 06's run continued to `epochs` under run `<DCGAN_RUN>_e<epochs>`, started from a
+    copy of the finished checkpoint of run `previous` (weights, optimizer and random states), so
+    the lesson's own checkpoint is left alone; each epoch sees the batches an uninterrupted
+    run would have seen (their order depends only on the seed and the epoch)."""
+    workdir = config.checkpoint_dir(f"{DCGAN_RUN}_e{epochs}")
+    if not (workdir / training.STATE).exists():
+        source = require_finished(previous, "benchmarks/dcgan.py")
+        workdir.mkdir(parents=True, exist_ok=True)
+        for name in (training.WEIGHTS, training.RNG, training.STATE):
+            shutil.copy2(source / name, workdir / name)
+    return train_dcgan(x_train, epochs=epochs, name=workdir.name)
+
+
 def images_per_second(settings: dict, x, steps: int = None, rounds: int = 3) -> dict:
-    """Training images per second of a `GAN` with each (discriminator options, optimizers
-    factory or None) in `settings` (name → pair), timed over `steps` batches of 128 in
-    alternation, `rounds` times (median)."""
+    """Training images per second of a `GAN` with each setting in `settings` (name → a dict
+    with optional "discriminator" options, "optimizers" factory and "gan_class", as in
+    `VARIANTS`), timed over `steps` batches of 128 in alternation, `rounds` times (median)."""
     steps = steps or config.by_mode(20, 2)
     ds = batches(x, COURSE_BATCH, steps, seed=0)
     models = {}
-    for name, (discriminator, optimizers) in settings.items():
-        models[name] = GAN(seed=0, discriminator=discriminator)
+    for name, setting in settings.items():
+        optimizers = setting.get("optimizers")
+        models[name] = setting.get("gan_class", GAN)(seed=0,
+                                                     discriminator=setting.get("discriminator"))
         models[name].compile(**(optimizers() if optimizers else {}))
         models[name].fit(ds, epochs=1, verbose=0)  # traces the step
     seconds = {name: [] for name in models}
@@ -256,11 +303,17 @@ def main(steps, keep_equal_steps=False):
     comparison = discriminator_comparison()
     report.write_benchmark("dcgan", {**figures, **comparison})
     labels = {"": "lesson's dropout D", "sn_": "spectrally normalized D",
-              "wide_": "D of twice the widths", "ttur_": "two time-scale learning rates"}
+              "wide_": "D of twice the widths", "ttur_": "two time-scale learning rates",
+              "hinge_": "hinge loss", "wide4_": "D of twice the widths, half the epochs",
+              **{f"e{e}_": f"lesson's run continued to {e} epochs"
+                 for e in (comparison["lesson_epochs"] * f for f in LONGER_BUDGETS)}}
     for prefix, label in labels.items():
+        shares = [comparison[f"{prefix}class_share_{d}"] for d in range(10)]
         print(f"{label}: Fréchet {comparison[prefix + 'fd' if prefix else 'fd_lesson']:.2f}, "
               + ", ".join(f"{key} {comparison[prefix + key]:.3f}" for key in (
-                  "confident_share", "precision", "recall", "d_real", "d_fake", "img_per_s")))
+                  "confident_share", "precision", "recall", "d_real", "d_fake")
+                          if prefix + key in comparison)
+              + f", class shares {min(shares):.3f}-{max(shares):.3f}", flush=True)
 
 
 if __name__ == "__main__":

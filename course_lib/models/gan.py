@@ -207,3 +207,49 @@ class GAN(TwoOptimizerModel):
         if config is not None:
             config["label_smoothing"] = self.label_smoothing
         return config
+
+
+def hinge_discriminator_loss(real_logits, fake_logits):
+    """The hinge loss of D (Lim & Ye 2017, "Geometric GAN"; used by SN-GAN, Miyato et al.
+    2018): mean max(0, 1 − D(x)) + mean max(0, 1 + D(G(z))). A real image scored above +1 or a
+    fake below −1 costs nothing, so D stops pushing on images it already sorts by a margin."""
+    return ops.mean(ops.relu(1.0 - real_logits)) + ops.mean(ops.relu(1.0 + fake_logits))
+
+
+def hinge_generator_loss(fake_logits):
+    """G's loss under the hinge game: −mean D(G(z)), the raw logits made as large as possible."""
+    return -ops.mean(fake_logits)
+
+
+@keras.saving.register_keras_serializable(package="course_lib")
+class HingeGAN(GAN):
+    """`GAN` with the hinge losses (`hinge_discriminator_loss`, `hinge_generator_loss`) in place
+    of cross-entropy; same networks, optimizers and cost per step. The tracked d_real and d_fake
+    are the sigmoids of D's scores, which the hinge loss does not calibrate as probabilities."""
+
+    def compile(self, d_optimizer=None, g_optimizer=None, label_smoothing: float = 0.0, **kwargs):
+        """As `GAN.compile`; label smoothing belongs to cross-entropy, so it must stay 0."""
+        if label_smoothing:
+            raise ValueError(f"label_smoothing applies to cross-entropy, not to the hinge loss; "
+                             f"got {label_smoothing!r}, expected 0")
+        super().compile(d_optimizer=d_optimizer, g_optimizer=g_optimizer, **kwargs)
+
+    def discriminator_step(self, real):
+        """One hinge update of the discriminator only; returns (loss, mean sigmoid D(x),
+        mean sigmoid D(G(z)))."""
+        fake = self.generator(self.sample_noise(ops.shape(real)[0]), training=True)
+        with tf.GradientTape() as tape:
+            real_logits = self.discriminator(real, training=True)
+            fake_logits = self.discriminator(fake, training=True)
+            loss = hinge_discriminator_loss(real_logits, fake_logits)
+        apply_gradients(self.d_optimizer, tape, loss, self.discriminator.trainable_weights)
+        return loss, ops.mean(ops.sigmoid(real_logits)), ops.mean(ops.sigmoid(fake_logits))
+
+    def generator_step(self, batch_size):
+        """One hinge update of the generator only (the discriminator is held fixed)."""
+        noise = self.sample_noise(batch_size)
+        with tf.GradientTape() as tape:
+            fake_logits = self.discriminator(self.generator(noise, training=True), training=True)
+            loss = hinge_generator_loss(fake_logits)
+        apply_gradients(self.g_optimizer, tape, loss, self.generator.trainable_weights)
+        return loss

@@ -33,12 +33,12 @@ def progress_noise() -> np.ndarray:
 
 def train_dcgan(x_train, *, epochs: int, name: str, discriminator: dict = None,
                 optimizers: dict = None, callbacks=(), verbose=2,
-                require_trained: bool = False) -> Trained:
+                require_trained: bool = False, gan_class=GAN) -> Trained:
     """A `GAN` (seed 0; `discriminator`: options for `build_discriminator`, default its
     defaults; `optimizers`: `d_optimizer` and/or `g_optimizer` for `GAN.compile`, default its
-    own) trained on images `x_train` for `epochs` of the plan's batch size under run `name`, or
-    reloaded."""
-    return train_or_reload(lambda: GAN(seed=0, discriminator=discriminator), x_train, name=name,
+    own; `gan_class`: `GAN` or a subclass with other losses, e.g. `HingeGAN`) trained on images
+    `x_train` for `epochs` of the plan's batch size under run `name`, or reloaded."""
+    return train_or_reload(lambda: gan_class(seed=0, discriminator=discriminator), x_train, name=name,
                            epochs=epochs, batch_size=dcgan_plan()["batch_size"],
                            compile_args=dict(optimizers or {}), seed=0,
                            made_by="lesson 06 (notebooks/06_dcgan.ipynb)", verbose=verbose,

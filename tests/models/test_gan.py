@@ -7,8 +7,9 @@ import tensorflow as tf
 
 from course_lib import training
 from course_lib.config import seed_everything
-from course_lib.models.gan import (GAN, build_discriminator, build_generator,
-                                   discriminator_loss, generator_loss)
+from course_lib.models.gan import (GAN, HingeGAN, build_discriminator, build_generator,
+                                   discriminator_loss, generator_loss, hinge_discriminator_loss,
+                                   hinge_generator_loss)
 
 
 def images(n=16, seed=0):
@@ -84,6 +85,35 @@ def test_losses_at_the_point_of_confusion():
     assert float(generator_loss(zeros)) == pytest.approx(np.log(2), rel=1e-5)
     smoothed = float(discriminator_loss(np.full((4, 1), 10.0, np.float32), -10 + zeros, 0.1))
     assert smoothed > float(discriminator_loss(np.full((4, 1), 10.0, np.float32), -10 + zeros))
+
+
+def test_hinge_losses_on_hand_computed_cases():
+    real = np.array([[2.0], [0.5], [-1.0], [1.0]], np.float32)  # max(0, 1 − x): 0, 0.5, 2, 0
+    fake = np.array([[-2.0], [0.0], [0.5], [-1.0]], np.float32)  # max(0, 1 + x): 0, 1, 1.5, 0
+    assert float(hinge_discriminator_loss(real, fake)) == pytest.approx(0.625 + 0.625, rel=1e-6)
+    assert float(hinge_generator_loss(fake)) == pytest.approx(0.625, rel=1e-6)  # −mean(fake)
+    beyond = np.full((4, 1), 3.0, np.float32)  # every image sorted by more than the margin
+    assert float(hinge_discriminator_loss(beyond, -beyond)) == 0.0
+
+
+def test_hinge_gan_trains_both_networks_saves_and_refuses_label_smoothing(tmp_path):
+    seed_everything(0)
+    gan = HingeGAN(noise_dim=8, seed=0)
+    gan.compile()
+    d_before, g_before = values(gan.discriminator.trainable_weights), values(gan.generator.trainable_weights)
+    logs = gan.train_step(tf.constant(images()))
+    # At the start every score lies inside the margin (−1, 1), so the logit's bias gets the
+    # gradient −1 (reals) + 1 (fakes) = 0 and stays; every other weight of both networks moves.
+    assert changed(d_before, gan.discriminator.trainable_weights) == [True] * 5 + [False]
+    assert all(changed(g_before, gan.generator.trainable_weights))
+    assert set(logs) == {"d_loss", "g_loss", "d_real", "d_fake"}
+    assert float(logs["d_loss"]) == pytest.approx(2.0, abs=0.1)  # 1 + 1 for scores near 0
+    gan.save(tmp_path / "hinge.keras")
+    loaded = keras.saving.load_model(tmp_path / "hinge.keras")
+    assert type(loaded) is HingeGAN
+    np.testing.assert_allclose(loaded.discriminate(images(4)), gan.discriminate(images(4)), atol=1e-6)
+    with pytest.raises(ValueError, match="not to the hinge loss"):
+        HingeGAN(noise_dim=8).compile(label_smoothing=0.1)
 
 
 def test_one_train_step_changes_both_networks_and_reports_metrics():
