@@ -177,6 +177,23 @@ def test_make_executed_writes_cleaned_outputs_and_keeps_the_sources(tmp_path, mo
     assert "without encryption" not in printed.err
 
 
+def test_make_executed_lists_the_cells_that_ran_over_30_seconds():
+    make_executed = tool("make_executed")
+
+    def timed(start, end):
+        cell = nbformat.v4.new_code_cell("pass")
+        cell.metadata.execution = {"iopub.execute_input": start, "shell.execute_reply": end}
+        return cell
+
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell("text"),
+        timed("2026-12-05T10:00:00.000Z", "2026-12-05T10:00:12.500Z"),
+        timed("2026-12-05T10:00:12.600Z", "2026-12-05T10:01:58.100Z"),
+        nbformat.v4.new_code_cell("not run")])
+    assert make_executed.cell_seconds(nb.cells[1]) == 12.5
+    assert make_executed.long_cells(nb) == {"2": 106}
+
+
 def test_make_executed_refuses_fast_mode_and_keeps_no_failed_run(tmp_path, monkeypatch):
     make_executed = tool("make_executed")
     path = executed_demo(tmp_path, "raise ValueError('broken')")

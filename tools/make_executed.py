@@ -1,7 +1,9 @@
 """Run the lessons in default mode and write them, with their outputs, to `executed/`, the
 folder GitHub renders with every figure. The cell sources stay those of the lessons (a test
 checks it); outputs are cleaned for reading: figures recompressed as PNG, terminal colour codes
-and progress-bar redraws removed, widget state dropped.
+and progress-bar redraws removed, widget state dropped. The copy's metadata records the run's
+mode and time, and every cell that ran longer than 30 s with its time (for the times the
+lessons state above their slow cells).
 
 Usage: python tools/make_executed.py [--out executed] [NOTEBOOK ...]   (default: every lesson)
 Uses COURSE_BUILD_DIR like the lessons do, so trained models are reloaded. Refuses fast mode.
@@ -14,6 +16,7 @@ import io
 import re
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
 
 import nbformat
@@ -26,6 +29,7 @@ ROOT = config.repo_root()
 MARK = "course_executed"
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
+LONG_CELL_S = 30  # cells that take longer are listed in the copy's metadata with their time
 
 
 def clean_text(text: str) -> str:
@@ -83,6 +87,23 @@ def clean_outputs(nb):
     return nb
 
 
+def cell_seconds(cell) -> float:
+    """How long a code cell ran, from the timestamps nbclient records (NaN without them)."""
+    timing = cell.metadata.get("execution", {})
+    try:
+        return (datetime.fromisoformat(timing["shell.execute_reply"].replace("Z", "+00:00"))
+                - datetime.fromisoformat(timing["iopub.execute_input"].replace("Z", "+00:00"))
+                ).total_seconds()
+    except (KeyError, ValueError):
+        return float("nan")
+
+
+def long_cells(nb) -> dict:
+    """Cell index (as a string, for JSON) → seconds, for the code cells over `LONG_CELL_S`."""
+    return {str(index): round(seconds) for index, cell in enumerate(nb.cells)
+            if cell.cell_type == "code" and (seconds := cell_seconds(cell)) > LONG_CELL_S}
+
+
 def execute(path: Path, out: Path) -> tuple:
     """Run one lesson in its folder; write the cleaned executed copy to `out` if it succeeds.
     Returns (seconds, error or None)."""
@@ -92,8 +113,9 @@ def execute(path: Path, out: Path) -> tuple:
     if error:
         return time.perf_counter() - start, error
     seconds = time.perf_counter() - start
+    slow = long_cells(nb)
     nb = clean_outputs(nb)
-    nb.metadata[MARK] = {"mode": config.mode(), "seconds": round(seconds)}
+    nb.metadata[MARK] = {"mode": config.mode(), "seconds": round(seconds), "long_cells": slow}
     nbformat.write(nb, out / path.name)
     return seconds, None
 
