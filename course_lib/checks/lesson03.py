@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from ..models.autoencoder import DenoisingAutoencoder
 from .feedback import ExerciseError, compare, passed, run_learner
 
 
@@ -211,7 +212,102 @@ def reference_why_recall_differs():
     return "b"
 
 
+
+
+# The build exercise: the denoiser's `train_step`, checked by training the learner's subclass of
+# `DenoisingAutoencoder` and the course's from the same weights, seed and batches.
+
+def _denoiser_batches():
+    """Three batches of four digit-like images in [0, 1]: strokes on a dark background."""
+    rng = np.random.default_rng(0)
+    return [np.clip(rng.normal(0.15, 0.3, (4, 28, 28, 1)), 0.0, 1.0).astype(np.float32)
+            for _ in range(3)]
+
+
+def _small_denoiser(cls):
+    """A tiny denoiser of class `cls` (4-number code, 2 and 4 filters), seeded and compiled alike."""
+    import keras
+
+    keras.utils.set_random_seed(3)
+    model = cls(latent_dim=4, filters=(2, 4), corruption="gaussian", level=0.5, seed=0)
+    model(np.zeros((1, 28, 28, 1), np.float32))
+    model.compile(optimizer=keras.optimizers.Adam(0.01), run_eagerly=True)
+    return model
+
+
+def _denoiser_mistakes():
+    """Train steps with one plausible mistake each, and what to tell a learner whose step
+    trains like one of them."""
+    import tensorflow as tf
+
+    from ..models.steps import apply_gradients, track, unit_images
+
+    def step(target_damaged=False, input_clean=False, minimise="loss", update=True):
+        def train_step(self, data):
+            clean = unit_images(data, "mistake")
+            damaged = self.corrupt(clean)
+            with tf.GradientTape() as tape:
+                x_hat = self(clean if input_clean else damaged, training=True)
+                scores = self.scores(damaged if target_damaged else clean, x_hat)
+            if update:
+                apply_gradients(self.optimizer, tape, scores[minimise], self.trainable_weights)
+            return track(self.metrics, scores)
+        return type("Mistake", (DenoisingAutoencoder,), {"train_step": train_step})
+
+    return {
+        "the loss compares the reconstruction with the DAMAGED batch; score it against the clean "
+        "batch, which is what the network must learn to give back": step(target_damaged=True),
+        "the network sees the clean batch; feed it the damaged copy (self.corrupt(clean)) and "
+        "score its output against the clean one": step(input_clean=True),
+        "the gradient is taken of the MSE; minimise scores['loss'] (the cross-entropy), and "
+        "report the MSE beside it": step(minimise="mse"),
+        "the weights never change: apply the gradients of the loss with self.optimizer":
+            step(update=False),
+    }
+
+
+def train_class_alike(name, learner_class, reference_class, build, batches, mistakes,
+                      falls: str = "loss", after=None):
+    """Check a learner's subclass of the course's model `reference_class` by training: models
+    made by `build(cls)` from the learner's class and the course's must train alike on `batches`
+    (`training_check.train_alike`), and then the learner's loss `falls` (None: no such check)
+    must fall on one batch. The models of `mistakes()` (hint → class) are built only when the
+    learner's run differs, to name the mistake. `after(learner, reference)`, when given, checks
+    more of the two trained models. Returns that loss before and after 10 steps."""
+    from .training_check import loss_falls, train_alike
+
+    if not (isinstance(learner_class, type) and issubclass(learner_class, reference_class)):
+        raise ExerciseError(f"{name}: pass your class itself (a subclass of "
+                            f"{reference_class.__name__}), got {learner_class!r}")
+    learner, reference = build(learner_class), build(reference_class)
+    try:
+        train_alike(name, learner, reference, batches)
+    except ExerciseError as problem:
+        if "not done yet" in str(problem):
+            raise
+        known = {hint: build(cls) for hint, cls in mistakes().items()}
+        train_alike(name, build(learner_class), build(reference_class), batches, known)
+        raise
+    if after is not None:
+        after(learner, reference)
+    return None if falls is None else loss_falls(name, learner, batches[0], steps=10, key=falls)
+
+
+def denoiser_train_step(denoiser_class):
+    """`denoiser_class` must be a subclass of `DenoisingAutoencoder` whose `train_step` damages
+    the clean batch, reconstructs the damaged copy, scores it against the clean batch, takes one
+    step down the loss and returns the tracked scores: trained from the course's weights on the
+    same batches with the same seed, it must give the course's losses and weights."""
+    name = "denoiser_train_step"
+    batches = _denoiser_batches()
+    first, last = train_class_alike(name, denoiser_class, DenoisingAutoencoder, _small_denoiser,
+                                    batches, _denoiser_mistakes)
+    print(f"✓ {name}: the same losses and weights as the course's step on {len(batches)} steps; "
+          f"on one batch the loss then fell from {first:.4f} to {last:.4f} in 10 steps")
+
+
 REFERENCES = {"gaussian_noise": reference_gaussian_noise, "blank_square": reference_blank_square,
               "salt_and_pepper": reference_salt_and_pepper,
               "alarm_threshold": reference_alarm_threshold,
-              "why_recall_differs": reference_why_recall_differs}
+              "why_recall_differs": reference_why_recall_differs,
+              "denoiser_train_step": DenoisingAutoencoder}

@@ -202,5 +202,109 @@ def reference_failed_variants(table, reference_of):
     return {v: signs[0] for v, signs in found.items() if signs}
 
 
+# The build exercise: the GAN's `train_step`, checked by training the learner's subclass of `GAN`
+# and the course's from the same weights, seed and batches.
+
+def _gan_batches():
+    """Three batches of four digit-like images in [0, 1]."""
+    rng = np.random.default_rng(0)
+    return [np.clip(rng.normal(0.15, 0.3, (4, 28, 28, 1)), 0.0, 1.0).astype(np.float32)
+            for _ in range(3)]
+
+
+def _small_gan(cls):
+    """A tiny GAN of class `cls` (8 noise numbers, 4 and 2 filters in G, 2 and 4 in D, no
+    dropout), seeded and compiled alike, with learning rates large enough that one step shows."""
+    import keras
+
+    def build_networks(self):
+        return (gan.build_generator(self.noise_dim, filters=(4, 2)),
+                gan.build_discriminator(filters=(2, 4), dropout=0.0))
+
+    keras.utils.set_random_seed(3)
+    model = type(cls.__name__, (cls,), {"build_networks": build_networks})(noise_dim=8, seed=0)
+    model.compile(d_optimizer=keras.optimizers.Adam(0.01, beta_1=0.5),
+                  g_optimizer=keras.optimizers.Adam(0.01, beta_1=0.5), run_eagerly=True)
+    return model
+
+
+def _gan_mistakes():
+    """Train steps with one plausible mistake each, and what to tell a learner whose step
+    trains like one of them."""
+    import tensorflow as tf
+    from keras import ops
+
+    from ..models.steps import apply_gradients, track, unit_images
+
+    def bce(target, logits):
+        return ops.mean(ops.binary_crossentropy(ops.full_like(logits, target), logits,
+                                                from_logits=True))
+
+    def step(d_loss_fn=None, g_first=False, g_updates_all=False, reuse_noise=False,
+             saturating=False):
+        def d_update(self, real, noise):
+            fake = self.generator(noise, training=True)
+            with tf.GradientTape() as tape:
+                real_logits = self.discriminator(real, training=True)
+                fake_logits = self.discriminator(fake, training=True)
+                loss = (d_loss_fn or gan.discriminator_loss)(real_logits, fake_logits)
+            apply_gradients(self.d_optimizer, tape, loss, self.discriminator.trainable_weights)
+            return loss, ops.mean(ops.sigmoid(real_logits)), ops.mean(ops.sigmoid(fake_logits))
+
+        def g_update(self, noise):
+            weights = self.trainable_weights if g_updates_all else self.generator.trainable_weights
+            with tf.GradientTape() as tape:
+                fake_logits = self.discriminator(self.generator(noise, training=True),
+                                                 training=True)
+                loss = -bce(0.0, fake_logits) if saturating else gan.generator_loss(fake_logits)
+            apply_gradients(self.g_optimizer, tape, loss, weights)
+            return loss
+
+        def train_step(self, data):
+            real = unit_images(data, "mistake")
+            n = ops.shape(real)[0]
+            if g_first:
+                g_loss = g_update(self, self.sample_noise(n))
+                d_loss, d_real, d_fake = d_update(self, real, self.sample_noise(n))
+            else:
+                noise = self.sample_noise(n)
+                d_loss, d_real, d_fake = d_update(self, real, noise)
+                g_loss = g_update(self, noise if reuse_noise else self.sample_noise(n))
+            return track(self.metrics, {"d_loss": d_loss, "g_loss": g_loss,
+                                        "d_real": d_real, "d_fake": d_fake})
+        return type("Mistake", (gan.GAN,), {"train_step": train_step})
+
+    return {
+        "D's loss has the labels swapped: real images are the ones D should call real (target "
+        "1), generated ones fake (target 0)": step(d_loss_fn=lambda r, f: gan.discriminator_loss(f, r)),
+        "D is trained on real images only: its loss needs the generated batch too (target 0), or "
+        "it learns to call everything real": step(d_loss_fn=lambda r, f: bce(1.0, r)),
+        "G's update also moves D's weights: apply G's gradients to self.generator's weights "
+        "only": step(g_updates_all=True),
+        "G takes its step before D; the course's round is D's update first, then G's":
+            step(g_first=True),
+        "G's step reuses the noise of D's step; draw fresh noise for it with self.sample_noise":
+            step(reuse_noise=True),
+        "G minimises the saturating log(1 − D(G(z))); use the non-saturating −log D(G(z)) "
+        "(generator_loss)": step(saturating=True),
+    }
+
+
+def gan_train_step(gan_class):
+    """`gan_class` must be a subclass of `GAN` whose `train_step` does one round of the game:
+    D's update on real and generated images, then G's update on fresh noise, each with its own
+    optimizer on its own weights, returning d_loss, g_loss, d_real and d_fake: trained from the
+    course's weights on the same batches with the same seed, it must give the course's losses
+    and weights."""
+    from .lesson03 import train_class_alike
+
+    name = "gan_train_step"
+    batches = _gan_batches()
+    train_class_alike(name, gan_class, gan.GAN, _small_gan, batches, _gan_mistakes, falls=None)
+    print(f"✓ {name}: the same four numbers and weights as the course's step on {len(batches)} "
+          f"steps")
+
+
 REFERENCES = {"discriminator_loss": reference_discriminator_loss,
-              "generator_loss": gan.generator_loss, "failed_variants": reference_failed_variants}
+              "generator_loss": gan.generator_loss, "failed_variants": reference_failed_variants,
+              "gan_train_step": gan.GAN}

@@ -1,10 +1,15 @@
 """The lesson-03 checks pass the solutions and reject stubs and plausible mistakes."""
 
+import re
+
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from course_lib.checks import ExerciseError
 from course_lib.checks import lesson03 as check
+from course_lib.models.autoencoder import DenoisingAutoencoder
+from course_lib.models.steps import apply_gradients, track, unit_images
 
 
 def noise_solution(x, sigma, rng):
@@ -155,3 +160,49 @@ def test_why_recall_differs_not_answered_yet():
 
     with pytest.raises(ExerciseError, match="not done yet"):
         check.why_recall_differs(stub)
+
+
+# The build exercise: the denoiser's train_step, checked by training it against the course's.
+
+class RightStep(DenoisingAutoencoder):
+    def train_step(self, data):
+        clean = unit_images(data, "RightStep")
+        damaged = self.corrupt(clean)
+        with tf.GradientTape() as tape:
+            scores = self.scores(clean, self(damaged, training=True))
+        apply_gradients(self.optimizer, tape, scores["loss"], self.trainable_weights)
+        return track(self.metrics, scores)
+
+
+class StubStep(DenoisingAutoencoder):
+    def train_step(self, data):
+        raise NotImplementedError()
+
+
+class UntrackedStep(DenoisingAutoencoder):
+    def train_step(self, data):
+        return {"loss": RightStep.train_step(self, data)["loss"]}
+
+
+def test_train_step_accepts_a_right_step_and_the_course_class(capsys):
+    check.denoiser_train_step(RightStep)
+    check.denoiser_train_step(DenoisingAutoencoder)
+    assert capsys.readouterr().out.count("✓ denoiser_train_step") == 2
+
+
+@pytest.mark.parametrize("hint", [
+    "with the DAMAGED batch", "the network sees the clean batch", "gradient is taken of the MSE",
+    "weights never change"])
+def test_train_step_names_each_known_mistake(hint):
+    mistake = next(cls for text, cls in check._denoiser_mistakes().items() if hint in text)
+    with pytest.raises(ExerciseError, match=re.escape(hint)):
+        check.denoiser_train_step(mistake)
+
+
+def test_train_step_explains_a_stub_a_missing_score_and_a_non_class():
+    with pytest.raises(ExerciseError, match="not done yet"):
+        check.denoiser_train_step(StubStep)
+    with pytest.raises(ExerciseError, match="also returns \\['mse'\\]"):
+        check.denoiser_train_step(UntrackedStep)
+    with pytest.raises(ExerciseError, match="subclass of DenoisingAutoencoder"):
+        check.denoiser_train_step(RightStep(latent_dim=2))

@@ -1,13 +1,17 @@
 """The lesson-06 checks pass the solutions and reject stubs and plausible mistakes."""
 
+import re
+
 import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 from keras import ops
 
 from course_lib.checks import ExerciseError
 from course_lib.checks import lesson06 as check
 from course_lib.models import gan
+from course_lib.models.steps import apply_gradients, track, unit_images
 
 
 def bce(targets, logits, from_logits=True):
@@ -113,3 +117,60 @@ def everything(table, reference_of):
 def test_failed_variants_names_the_common_mistakes(wrong, message):
     with pytest.raises(ExerciseError, match=message):
         check.failed_variants(wrong)
+
+
+# The build exercise: the GAN's train_step, checked by training it against the course's.
+
+class RightRound(gan.GAN):
+    def train_step(self, data):
+        real = unit_images(data, "RightRound")
+        n = ops.shape(real)[0]
+        fake = self.generator(self.sample_noise(n), training=True)
+        with tf.GradientTape() as tape:
+            real_logits = self.discriminator(real, training=True)
+            fake_logits = self.discriminator(fake, training=True)
+            d_loss = gan.discriminator_loss(real_logits, fake_logits, self.label_smoothing)
+        apply_gradients(self.d_optimizer, tape, d_loss, self.discriminator.trainable_weights)
+        with tf.GradientTape() as tape:
+            g_loss = gan.generator_loss(self.discriminator(
+                self.generator(self.sample_noise(n), training=True), training=True))
+        apply_gradients(self.g_optimizer, tape, g_loss, self.generator.trainable_weights)
+        return track(self.metrics, {"d_loss": d_loss, "g_loss": g_loss,
+                                    "d_real": ops.mean(ops.sigmoid(real_logits)),
+                                    "d_fake": ops.mean(ops.sigmoid(fake_logits))})
+
+
+class StubRound(gan.GAN):
+    def train_step(self, data):
+        raise NotImplementedError()
+
+
+class LossesOnly(gan.GAN):
+    def train_step(self, data):
+        logs = RightRound.train_step(self, data)
+        return {"d_loss": logs["d_loss"], "g_loss": logs["g_loss"]}
+
+
+def test_train_step_accepts_a_right_round_and_the_course_class(capsys):
+    check.gan_train_step(RightRound)
+    check.gan_train_step(gan.GAN)
+    assert capsys.readouterr().out.count("✓ gan_train_step") == 2
+
+
+@pytest.mark.parametrize("hint", [
+    "labels swapped", "real images only", "also moves D's weights", "before D",
+    "reuses the noise", "saturating"])
+def test_train_step_names_each_known_mistake(hint):
+    mistake = next(cls for text, cls in check._gan_mistakes().items() if hint in text)
+    with pytest.raises(ExerciseError, match=re.escape(hint)):
+        check.gan_train_step(mistake)
+
+
+def test_train_step_explains_a_stub_missing_numbers_and_a_non_class():
+    with pytest.raises(ExerciseError, match="not done yet"):
+        check.gan_train_step(StubRound)
+    with pytest.raises(ExerciseError, match="also returns \\['d_fake', 'd_real'\\]"):
+        check.gan_train_step(LossesOnly)
+    with pytest.raises(ExerciseError, match="subclass of GAN"):
+        check.gan_train_step(keras.Model)
+
