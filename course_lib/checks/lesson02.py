@@ -1,9 +1,13 @@
 """Checks for the exercises of lesson 02 (autoencoders)."""
 
+import math
+
 import numpy as np
 
 from ..models.autoencoder import build_decoder
-from .feedback import ExerciseError, compare, passed, run_learner
+from .feedback import ExerciseError, compare, name_mistake, passed, run_learner
+
+FAST_TARGET, FAST_STEPS = 0.064, 96  # the fit_to_target of fast mode, and of the check's own digits
 
 
 def decoder(build_decoder_fn):
@@ -91,6 +95,119 @@ def smallest_code(code_fn):
     passed(name, len(cases))
 
 
+def _held_out_digits():
+    """1,000 training digits and 500 others held out: the check's data when given none."""
+    from ..data import load_mnist
+
+    (x, _), _ = load_mnist(n_train=1500, n_test=1)
+    return x[:1000], x[1000:]
+
+
+def _loss_name(model) -> str:
+    loss = model.loss
+    return str(getattr(loss, "name", None) or getattr(loss, "__name__", None) or loss)
+
+
+def _why_short(model, steps, max_steps) -> str:
+    """The likeliest reasons a run stopped above its target, from the model's compile settings."""
+    loss, optimizer = _loss_name(model).lower(), model.optimizer
+    if "categorical" in loss:
+        return (f"the loss {_loss_name(model)} spreads a probability over the channel axis, which "
+                f"holds one value per pixel; use a pixel loss (binary cross-entropy or MSE)")
+    hints = []
+    rate = getattr(optimizer, "learning_rate", None)
+    try:
+        rate = float(np.asarray(rate))
+    except (TypeError, ValueError):
+        rate = None
+    kind = type(optimizer).__name__
+    if rate is not None and kind == "SGD":
+        hints.append(f"plain SGD at learning rate {rate:g} moves slowly on this budget; Adam "
+                     f"adapts its step to each weight")
+    elif rate is not None and rate < 3e-4:
+        hints.append(f"the learning rate {rate:g} is far too small for so few steps")
+    elif rate is not None and rate > 3e-2:
+        hints.append(f"the learning rate {rate:g} is far too large: the steps overshoot")
+    if steps <= max_steps // 2:
+        hints.append(f"you used only {steps} of the {max_steps} steps allowed")
+    if not hints:
+        hints.append(f"with {kind} at learning rate {rate if rate is None else f'{rate:g}'}, "
+                     f"{steps} steps were not enough: try another learning rate (the lesson's "
+                     f"1e-3 is slow for this budget) or another batch size")
+    return "; ".join(hints)
+
+
+def fit_to_target(fit_fn, x=None, x_val=None, target: float = FAST_TARGET,
+                  max_steps: int = FAST_STEPS):
+    """`fit_fn(model, x, x_val, max_steps)` must compile `model` (a fresh k = 32 `Autoencoder`),
+    train it on x → x in at most `max_steps` optimizer steps and return its test error on the
+    held-out `x_val`, the MSE per pixel; that error must be at most `target`. Without `x`, the
+    check uses 1,000 training digits and 500 held-out ones."""
+    from ..config import seed_everything
+    from ..metrics import mse_per_pixel
+    from ..models.autoencoder import Autoencoder
+
+    name = "fit_to_target"
+    if x is None or x_val is None:
+        x, x_val = _held_out_digits()
+    seed_everything(0)
+    model = Autoencoder(latent_dim=32)
+    reported = run_learner(name, fit_fn, model, x, x_val, max_steps)
+    if getattr(model, "optimizer", None) is None or not getattr(model, "compiled", True):
+        raise ExerciseError(f"{name}: the model was not compiled: model.compile(optimizer=..., "
+                            f"loss=...) before model.fit")
+    steps = int(np.asarray(model.optimizer.iterations))
+    if steps == 0:
+        raise ExerciseError(f"{name}: the model was compiled but not trained: model.fit(x, x, "
+                            f"...), the images are their own target")
+    if steps > max_steps:
+        raise ExerciseError(f"{name}: {steps} optimizer steps, over the budget of {max_steps}: "
+                            f"steps = epochs × ceil(len(x) / batch_size) = epochs × "
+                            f"ceil({len(x)} / batch_size); fewer epochs or larger batches")
+    reached = mse_per_pixel(x_val, model.predict(x_val, batch_size=512, verbose=0))
+    try:
+        reported = float(np.asarray(reported))
+    except (TypeError, ValueError):
+        raise ExerciseError(f"{name}: return one number, the MSE per pixel on x_val; got a "
+                            f"{type(reported).__name__}") from None
+    if not np.isclose(reported, reached, rtol=1e-3, atol=1e-6):
+        mistakes = {
+            "that is the MSE on the training images x; measure it on the held-out x_val":
+                mse_per_pixel(x, model.predict(x, batch_size=512, verbose=0)),
+            "that is the root of the MSE (an RMSE); return the MSE itself": math.sqrt(reached),
+            "that is the squared error summed over each image's 784 pixels; return the mean per "
+            "pixel": 784 * reached,
+        }
+        if "mean_squared_error" not in _loss_name(model) and _loss_name(model) != "mse":
+            evaluated = model.evaluate(x_val, x_val, batch_size=512, verbose=0)
+            mistakes[f"that is the compiled loss ({_loss_name(model)}) on x_val, as "
+                     f"model.evaluate reports it; the target is in MSE per pixel, "
+                     f"metrics.mse_per_pixel(x_val, model.predict(x_val))"] = float(
+                np.asarray(evaluated[0] if isinstance(evaluated, list) else evaluated))
+        name_mistake(name, reported, mistakes, reached)
+        raise ExerciseError(f"{name}: you returned {reported:.5g}, but the trained model's MSE "
+                            f"per pixel on x_val is {reached:.5g}")
+    if reached > target:
+        raise ExerciseError(f"{name}: the held-out MSE per pixel is {reached:.4f} after {steps} "
+                            f"steps, above the target {target:g}: {_why_short(model, steps, max_steps)}")
+    print(f"✓ {name}: held-out MSE per pixel {reached:.4f} (target {target:g}) after {steps} of "
+          f"{max_steps} steps, with {type(model.optimizer).__name__} and {_loss_name(model)}")
+
+
+def reference_fit_to_target(model, x, x_val, max_steps):
+    """The course's answer to `fit_to_target`: binary cross-entropy, Adam at 3e-3, batches of
+    128 (32 for fewer than 5,000 images) for as many whole epochs as the budget holds."""
+    import keras
+
+    from ..metrics import mse_per_pixel
+
+    batch_size = 128 if len(x) >= 5000 else 32
+    epochs = max_steps // math.ceil(len(x) / batch_size)
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=3e-3), loss="binary_crossentropy")
+    model.fit(x, x, epochs=epochs, batch_size=batch_size, verbose=0)
+    return mse_per_pixel(x_val, model.predict(x_val, batch_size=512, verbose=0))
+
+
 def reference_smallest_code(mse_by_k, target):
     """The course's answer to `smallest_code`."""
     return min((k for k, mse in mse_by_k.items() if mse <= target), default=None)
@@ -103,4 +220,4 @@ def reference_pca_reconstruction(train, test, k):
 
 
 REFERENCES = {"decoder": build_decoder, "pca_reconstruction": reference_pca_reconstruction,
-              "smallest_code": reference_smallest_code}
+              "smallest_code": reference_smallest_code, "fit_to_target": reference_fit_to_target}

@@ -145,6 +145,98 @@ def bottleneck(bottleneck_fn):
                         f"sampling loses {r - g:.2f} more, so the answer is {expected[i]!r}")
 
 
+def _sampler_cases():
+    """(name, codes): correlated 2-D codes with variances far from 1, 16-D codes with a random
+    covariance, and five 2-D codes (their sample covariance, not the population's)."""
+    rng = np.random.default_rng(6)
+    tilted = rng.multivariate_normal([3.0, -1.0], [[4.0, 0.8], [0.8, 0.25]], size=3000)
+    mixing = rng.normal(size=(16, 16)) / 4.0
+    wide = rng.normal(size=(2000, 16)) @ mixing + rng.normal(size=16)
+    few = np.array([[0.0, 1.0], [2.0, 2.5], [4.0, 2.0], [1.0, 0.0], [3.0, 4.5]])
+    return [("2-D correlated codes", tilted.astype(np.float32)), ("16-D codes", wide),
+            ("five 2-D codes", few)]
+
+
+def _draw_statistics(draws):
+    cov = np.atleast_2d(np.cov(draws, rowvar=False))
+    return draws.mean(0), cov
+
+
+def _close_covariance(cov, target, n):
+    """`cov` matches `target` within sampling error for `n` draws: variances within 6 standard
+    errors of their ratio, correlations within 0.04."""
+    var, var_t = np.diag(cov), np.diag(target)
+    if np.any(np.abs(var / var_t - 1) > 6 * np.sqrt(2 / n)):
+        return False
+    corr = cov / np.sqrt(np.outer(var, var))
+    corr_t = target / np.sqrt(np.outer(var_t, var_t))
+    return bool(np.max(np.abs(corr - corr_t)) <= 0.04)
+
+
+def gaussian_draws(draws_fn, n: int = 20_000):
+    """`draws_fn(codes, n, seed)` must return `n` codes (n, d) drawn from the Gaussian fitted to
+    `codes` (m, d): their mean and covariance (np.cov of the rows), the same draws for the same
+    `seed` and different ones for another seed."""
+    name = "gaussian_draws"
+    cases = _sampler_cases()
+    for label, codes in cases:
+        m, d = codes.shape
+        draws = as_array(run_learner(name, draws_fn, codes.copy(), n, 0))
+        if draws.shape == (d, n):
+            raise ExerciseError(f"{name}: {label}: shape {draws.shape} is transposed; return one "
+                                f"row per draw, ({n}, {d})")
+        if draws.shape != (n, d):
+            raise ExerciseError(f"{name}: {label}: asked for {n} draws of {d} numbers, got shape "
+                                f"{draws.shape}")
+        if not np.all(np.isfinite(draws)):
+            raise ExerciseError(f"{name}: {label}: the draws contain NaN or infinite values")
+        mean_t = codes.astype(np.float64).mean(0)
+        cov_t = np.atleast_2d(np.cov(codes.astype(np.float64), rowvar=False))
+        mean, cov = _draw_statistics(draws)
+        where = f"({label}, {n} draws)"
+        mean_ok = np.all(np.abs(mean - mean_t) <= 6 * np.sqrt(np.diag(cov_t) / n))
+        if (np.allclose(mean, 0, atol=0.05) and _close_covariance(cov, np.eye(d), n)
+                and not mean_ok):
+            raise ExerciseError(f"{name}: the draws look like a standard normal N(0, I) {where}; "
+                                f"a plain autoencoder has no prior: fit the mean and covariance "
+                                f"of `codes` and draw from that Gaussian")
+        if not mean_ok:
+            gap = np.max(np.abs(mean - mean_t))
+            raise ExerciseError(f"{name}: the draws' mean is off the codes' mean by up to "
+                                f"{gap:.3g} {where}: take the mean of each dimension over the "
+                                f"codes (axis 0)")
+        if _close_covariance(cov, target=cov_t, n=n):
+            continue
+        if _close_covariance(cov, np.diag(np.diag(cov_t)), n):
+            raise ExerciseError(f"{name}: each dimension has the right spread but the dimensions "
+                                f"are uncorrelated, while the codes' are not {where}: draw with "
+                                f"the full covariance, np.cov(codes, rowvar=False)")
+        if _close_covariance(cov, np.diag(np.diag(cov_t) ** 2), n) or _close_covariance(
+                cov, cov_t @ cov_t, n):
+            raise ExerciseError(f"{name}: the draws' variances are the codes' variances squared "
+                                f"{where}: a standard deviation (or a square root of the "
+                                f"covariance, np.linalg.cholesky) scales the noise, not the "
+                                f"covariance itself; rng.multivariate_normal takes the covariance")
+        if _close_covariance(cov, np.diag(np.sqrt(np.diag(cov_t))), n):
+            raise ExerciseError(f"{name}: the draws' variances are the codes' standard deviations "
+                                f"{where}: rng.multivariate_normal takes the covariance, "
+                                f"rng.normal a standard deviation")
+        ratio = np.diag(cov) / np.diag(cov_t)
+        raise ExerciseError(f"{name}: the draws' covariance is not the codes' {where}: their "
+                            f"variances are {ratio.min():.3g} to {ratio.max():.3g} times the "
+                            f"codes'")
+    codes = cases[0][1]
+    again = as_array(run_learner(name, draws_fn, codes.copy(), 50, 0))
+    other = as_array(run_learner(name, draws_fn, codes.copy(), 50, 1))
+    if not np.array_equal(again, as_array(run_learner(name, draws_fn, codes.copy(), 50, 0))):
+        raise ExerciseError(f"{name}: the same seed gave different draws: make the generator from "
+                            f"the seed, np.random.default_rng(seed)")
+    if np.array_equal(again, other):
+        raise ExerciseError(f"{name}: seeds 0 and 1 gave the same draws: make the generator from "
+                            f"the seed you are given, np.random.default_rng(seed)")
+    passed(name, len(cases) + 1)
+
+
 def reference_threshold_for_share(probs, share):
     """The course's answer to `threshold_for_share`."""
     top = np.sort(np.max(probs, axis=1))[::-1]
@@ -164,6 +256,13 @@ def reference_bottleneck(shares):
     return "decoder" if 1 - r >= r - g else "sampling"
 
 
+def reference_gaussian_draws(codes, n, seed):
+    """The course's answer to `gaussian_draws` (what `latent.gaussian_draws` computes)."""
+    codes = np.asarray(codes, np.float64)
+    rng = np.random.default_rng(seed)
+    return rng.multivariate_normal(codes.mean(0), np.cov(codes, rowvar=False), size=n)
+
+
 REFERENCES = {"threshold_for_share": reference_threshold_for_share,
               "nearest_code_distance": reference_nearest_code_distance,
-              "bottleneck": reference_bottleneck}
+              "bottleneck": reference_bottleneck, "gaussian_draws": reference_gaussian_draws}

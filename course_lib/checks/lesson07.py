@@ -1,12 +1,14 @@
 """Checks for the exercises of lesson 07 (what GANs are for): a conditional generator retrained
-on clothes, a CycleGAN trained with another cycle-loss weight and measured, and the decision which
-forgers a fake detector catches at a false-alarm budget. The first two checks call the learner's
-function (which trains, or reloads a finished run) and inspect what it returns;
+on clothes, a CycleGAN trained with another cycle-loss weight and measured, the decision which forgers a
+fake detector catches at a false-alarm budget, and the CycleGAN's cycle and identity losses
+(checked on known tensors, then by training the course's CycleGAN with them against the
+reference). The first two checks call the learner's function (which trains, or reloads a
+finished run) and inspect what it returns;
 `REFERENCES` holds the course's answers, with the learners' signatures."""
 
 import numpy as np
 
-from .feedback import ExerciseError, passed, run_learner
+from .feedback import ExerciseError, as_array, compare, name_mistake, passed, run_learner
 
 N_CLASSES = 10
 CYCLE_EXERCISE_RUN = "lesson07_exercise_cycle{:g}"  # exercise 2's run, named after its weight
@@ -205,6 +207,160 @@ def caught_forgers(caught_fn):
     passed(name, len(cases))
 
 
+def _l1(a, b, square=False):
+    d = np.asarray(a, np.float64) - np.asarray(b, np.float64)
+    return float(np.mean(d ** 2 if square else np.abs(d)))
+
+
+def _loss_cases():
+    """Two small translators, unrelated A and B images and their translations, for three pairs
+    of (cycle weight, identity weight)."""
+    from ..models.cyclegan import build_translator
+
+    g_ab = build_translator(filters=4, n_res=0, seed=11, name="g_ab")
+    g_ba = build_translator(filters=4, n_res=0, seed=12, name="g_ba")
+    rng = np.random.default_rng(8)
+    real_a, real_b = (rng.uniform(0, 1, (6, 28, 28, 1)).astype(np.float32) for _ in range(2))
+    fake_b, fake_a = np.asarray(g_ab(real_a)), np.asarray(g_ba(real_b))
+    tensors = (g_ab, g_ba, real_a, real_b, fake_a, fake_b)
+    return tensors, [(10.0, 5.0), (1.0, 0.5), (3.0, 0.0)]
+
+
+def _loss_mistakes(tensors, cycle_weight, identity_weight):
+    """Hint → the (cycle term, identity term) that mistake gives."""
+    g_ab, g_ba, real_a, real_b, fake_a, fake_b = tensors
+    ab_fake_a, ab_real_b, ab_real_a = np.split(np.asarray(g_ab(np.concatenate(
+        [fake_a, real_b, real_a]))), 3)
+    ba_fake_b, ba_real_a, ba_real_b = np.split(np.asarray(g_ba(np.concatenate(
+        [fake_b, real_a, real_b]))), 3)
+    cycle = _l1(ba_fake_b, real_a) + _l1(ab_fake_a, real_b)
+    identity = _l1(ab_real_b, real_b) + _l1(ba_real_a, real_a)
+    return {
+        "the two weights are swapped: cycle_weight scales the cycle term, identity_weight the "
+        "identity term": (identity_weight * cycle, cycle_weight * identity),
+        "multiply each term by its weight (cycle_weight, identity_weight)": (cycle, identity),
+        "use the weights you are given, not the lesson's 10 and 5": (10 * cycle, 5 * identity),
+        "use identity_weight as given: it is not always half the cycle weight":
+            (cycle_weight * cycle, 0.5 * cycle_weight * identity),
+        "L1 is the mean *absolute* difference; you squared it (that is L2)": (
+            cycle_weight * (_l1(ba_fake_b, real_a, True) + _l1(ab_fake_a, real_b, True)),
+            identity_weight * (_l1(ab_real_b, real_b, True) + _l1(ba_real_a, real_a, True))),
+        "each term has two directions, A → B → A and B → A → B (and both translators for the "
+        "identity): add them": (cycle_weight * _l1(ba_fake_b, real_a),
+                                identity_weight * _l1(ab_real_b, real_b)),
+        "the cycle term compares the round trip G_BA(G_AB(a)) with a, not the one-way "
+        "translation G_AB(a)": (cycle_weight * (_l1(fake_b, real_a) + _l1(fake_a, real_b)),
+                                identity_weight * identity),
+        "the identity term feeds each translator images of its *target* domain: G_AB(real_b) "
+        "should stay real_b": (cycle_weight * cycle, identity_weight * (
+            _l1(ba_real_b, real_b) + _l1(ab_real_a, real_a))),
+    }
+
+
+def _gradient_flows(name, losses_fn, tensors):
+    """Raise `ExerciseError` unless the learner's terms have a gradient for the translators."""
+    import tensorflow as tf
+
+    g_ab, g_ba = tensors[:2]
+    weights = g_ab.trainable_variables + g_ba.trainable_variables
+    with tf.GradientTape() as tape:
+        cycle, identity = losses_fn(*tensors, 10.0, 5.0)
+        total = tf.convert_to_tensor(cycle) + tf.convert_to_tensor(identity)
+    if all(grad is None for grad in tape.gradient(total, weights)):
+        raise ExerciseError(f"{name}: the terms are right, but no gradient flows through them to "
+                            f"the translators: compute them with keras.ops on the tensors you are "
+                            f"given, not with NumPy (np.asarray leaves the gradient tape)")
+
+
+def _cyclegan_with(losses_fn, **kwargs):
+    """The course's CycleGAN (`kwargs` to its constructor), compiled, whose translators' cycle and
+    identity terms come from `losses_fn`."""
+    import keras
+
+    from ..models.cyclegan import CycleGAN, translator_loss
+
+    class WithLosses(CycleGAN):
+        def translator_losses(self, real_a, real_b):
+            fake_b = self.g_ab(real_a, training=True)
+            fake_a = self.g_ba(real_b, training=True)
+            adversarial = (translator_loss(self.d_b(fake_b, training=True))
+                           + translator_loss(self.d_a(fake_a, training=True)))
+            cycle, identity = losses_fn(self.g_ab, self.g_ba, real_a, real_b, fake_a, fake_b,
+                                        self.cycle_weight, self.identity_weight)
+            return {"g_loss": adversarial + cycle + identity, "adversarial_loss": adversarial,
+                    "cycle_loss": cycle, "identity_loss": identity, "fake_a": fake_a,
+                    "fake_b": fake_b}
+
+    model = WithLosses(**kwargs)
+    # Five times the lesson's learning rate, so that a few steps show the loss falling; run
+    # eagerly, since tracing the step would take longer than the steps themselves.
+    model.compile(g_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.5),
+                  d_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.5), run_eagerly=True)
+    return model
+
+
+def _training_images(n=8):
+    """Unrelated A and B images: a vertical bar at a random place, the B ones thicker."""
+    rng = np.random.default_rng(9)
+    images = []
+    for width in (1, 2):
+        canvas = np.zeros((n, 28, 28, 1), np.float32)
+        for i in range(n):
+            rows, cols = rng.integers(6, 22, size=2)
+            canvas[i, rows - 5:rows + 5, cols - width:cols + width + 1] = 1.0
+        images.append(canvas)
+    return images
+
+
+def cycle_identity_losses(losses_fn, x_a=None, x_b=None, steps: int = 2, falls_steps: int = 5):
+    """`losses_fn(g_ab, g_ba, real_a, real_b, fake_a, fake_b, cycle_weight, identity_weight)`
+    must return the two terms the course's CycleGAN adds to its translators' loss, weighted:
+    cycle_weight · (L1(G_BA(fake_b), real_a) + L1(G_AB(fake_a), real_b)) and identity_weight ·
+    (L1(G_AB(real_b), real_b) + L1(G_BA(real_a), real_a)), L1 the mean absolute difference per
+    pixel, with backend ops (it runs under the training step's tape). Checked on known tensors,
+    then by `steps` training steps of the course's CycleGAN with these losses against the
+    reference (same weights, same batches of `x_a`, `x_b`), and the cycle term falling over
+    `falls_steps` steps on one batch."""
+    from ..config import seed_everything
+    from .training_check import loss_falls, train_alike
+
+    name = "cycle_identity_losses"
+    tensors, weights = _loss_cases()
+    n_pixels = tensors[2].size
+    for cycle_weight, identity_weight in weights:
+        answer = run_learner(name, losses_fn, *tensors, cycle_weight, identity_weight)
+        if not isinstance(answer, (tuple, list)) or len(answer) != 2:
+            raise ExerciseError(f"{name}: return two numbers, (cycle term, identity term); got "
+                                f"{type(answer).__name__}")
+        got = np.array([float(as_array(term)) if as_array(term).size == 1 else np.nan
+                        for term in answer])
+        if np.isnan(got).any():
+            raise ExerciseError(f"{name}: each term must be one number (a mean over the batch "
+                                f"and pixels); got shapes {[as_array(t).shape for t in answer]}")
+        expected = np.array(reference_cycle_identity_losses(*tensors, cycle_weight,
+                                                            identity_weight), np.float64)
+        where = f"with cycle_weight={cycle_weight:g}, identity_weight={identity_weight:g}"
+        mistakes = _loss_mistakes(tensors, cycle_weight, identity_weight)
+        name_mistake(f"{name}: {where}", got, mistakes, expected)
+        compare(name, got, expected, what=f"(cycle term, identity term) {where}", rtol=1e-4,
+                atol=1e-6, factors={"the pixels in the batch": n_pixels,
+                                    "the pixels in an image": 28 * 28})
+    if x_a is None or x_b is None:
+        x_a, x_b = _training_images()
+    batches = [(x_a[i::steps][:4], x_b[i::steps][:4]) for i in range(steps)]
+    _gradient_flows(name, losses_fn, tensors)
+    models = []
+    for fn in (losses_fn, reference_cycle_identity_losses):
+        seed_everything(0)
+        models.append(_cyclegan_with(fn, seed=0, filters=8, n_res=1))
+    train_alike(name, *models, batches)
+    first, last = loss_falls(name, models[0], batches[0], steps=falls_steps, key="cycle_loss")
+    print(f"{name}: {steps} training steps of the course's CycleGAN from the reference's weights "
+          f"on the same batches: the losses and weights agree with the reference's; then "
+          f"{falls_steps} steps on one batch took the cycle term from {first:.3f} to {last:.3f}")
+    passed(name, len(weights) + 2)
+
+
 def reference_clothes_generator(x, y, epochs):
     """The course's answer to `clothes_generator`: `ConditionalGAN(seed=0)` trained on `x`, `y`
     for `epochs` of batch 128 in exercise 1's run (`recipes.CLOTHES_RUNS["transpose"]`), or
@@ -245,6 +401,17 @@ def reference_caught_forgers(real_scores, forger_scores, budget, min_rate):
     return {name: rate for name, rate in rates.items() if rate >= min_rate}
 
 
+def reference_cycle_identity_losses(g_ab, g_ba, real_a, real_b, fake_a, fake_b, cycle_weight,
+                                    identity_weight):
+    """The course's answer to `cycle_identity_losses`, the terms of `CycleGAN.translator_losses`."""
+    from ..models.cyclegan import l1
+
+    cycle = l1(g_ba(fake_b, training=True), real_a) + l1(g_ab(fake_a, training=True), real_b)
+    identity = l1(g_ab(real_b, training=True), real_b) + l1(g_ba(real_a, training=True), real_a)
+    return cycle_weight * cycle, identity_weight * identity
+
+
 REFERENCES = {"clothes_generator": reference_clothes_generator,
               "cycle_weight_experiment": reference_cycle_weight_experiment,
-              "caught_forgers": reference_caught_forgers}
+              "caught_forgers": reference_caught_forgers,
+              "cycle_identity_losses": reference_cycle_identity_losses}

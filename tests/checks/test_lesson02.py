@@ -92,3 +92,69 @@ def test_smallest_code_accepts_the_reference(capsys):
 def test_smallest_code_names_the_common_mistakes(wrong, message):
     with pytest.raises(ExerciseError, match=message):
         check.smallest_code(wrong)
+
+
+def fitted(optimizer="adam", learning_rate=3e-3, loss="binary_crossentropy", epochs=2,
+           batch_size=32, report="mse", compile_it=True, fit_it=True):
+    """A learner's `fit_to_target` with these settings, returning the figure `report` names."""
+    def fit_to_target(model, x, x_val, max_steps):
+        if compile_it:
+            kind = keras.optimizers.Adam if optimizer == "adam" else keras.optimizers.SGD
+            model.compile(optimizer=kind(learning_rate=learning_rate), loss=loss)
+        if fit_it:
+            model.fit(x, x, epochs=epochs, batch_size=batch_size, verbose=0)
+        mse = float(np.mean((x_val - model.predict(x_val, verbose=0)) ** 2))
+        return {"mse": mse, "rmse": np.sqrt(mse), "summed": 784 * mse,
+                "evaluate": model.evaluate(x_val, x_val, verbose=0) if compile_it else 0.0,
+                "train": float(np.mean((x - model.predict(x, verbose=0)) ** 2))}[report]
+    return fit_to_target
+
+
+@pytest.fixture(scope="module")
+def digits():
+    from course_lib import data
+
+    (x, _), _ = data.load_mnist(n_train=320)
+    return x[:256], x[256:]
+
+
+def run_fit(fn, digits, target=0.2, max_steps=16):
+    check.fit_to_target(fn, digits[0], digits[1], target=target, max_steps=max_steps)
+
+
+def test_fit_to_target_accepts_the_reference_on_its_own_digits(capsys):
+    check.fit_to_target(check.reference_fit_to_target)
+    out = capsys.readouterr().out
+    assert "✓ fit_to_target" in out and f"target {check.FAST_TARGET:g}" in out
+
+
+def test_fit_to_target_accepts_a_run_within_the_budget(digits, capsys):
+    run_fit(fitted(loss="mse"), digits)
+    assert "after 16 of 16 steps" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("wrong, message", [
+    (stub, "not done yet"),
+    (fitted(report="evaluate"), "compiled loss \\(binary_crossentropy\\)"),
+    (fitted(report="rmse"), "root of the MSE"),
+    (fitted(report="summed"), "784 pixels"),
+    (fitted(report="train"), "training images"),
+    (fitted(epochs=3), "over the budget of 16"),
+    (fitted(compile_it=False, fit_it=False), "not compiled"),
+    (fitted(fit_it=False), "not trained"),
+])
+def test_fit_to_target_names_the_common_mistakes(wrong, message, digits):
+    with pytest.raises(ExerciseError, match=message):
+        run_fit(wrong, digits)
+
+
+@pytest.mark.parametrize("wrong, message", [
+    (fitted(learning_rate=1e-6), "far too small"),
+    (fitted(learning_rate=1.0), "far too large"),
+    (fitted(optimizer="sgd", learning_rate=1e-2), "plain SGD"),
+    (fitted(loss="categorical_crossentropy"), "one value per pixel"),
+    (fitted(epochs=1), "only 8 of the 16 steps"),
+])
+def test_fit_to_target_says_why_the_target_was_missed(wrong, message, digits):
+    with pytest.raises(ExerciseError, match=f"above the target 0.06: .*{message}"):
+        run_fit(wrong, digits, target=0.06)

@@ -100,3 +100,57 @@ def judged(decoder_loss, sampling_loss, strict=False):
 def test_bottleneck_names_the_common_mistakes(wrong, message):
     with pytest.raises(ExerciseError, match=message):
         check.bottleneck(wrong)
+
+
+def draws_solution(codes, n, seed):
+    rng = np.random.default_rng(seed)
+    mean, cov = codes.mean(0), np.cov(codes, rowvar=False)
+    return mean + rng.standard_normal((n, codes.shape[1])) @ np.linalg.cholesky(cov).T
+
+
+def draws_with(scale, mean=None, seeded=True):
+    """A learner's sampler: noise z (n, d) times `scale(codes)` plus the codes' mean."""
+    def draws(codes, n, seed):
+        rng = np.random.default_rng(seed if seeded else None)
+        centre = codes.mean(0) if mean is None else mean(codes)
+        return centre + rng.standard_normal((n, codes.shape[1])) @ scale(codes)
+    return draws
+
+
+def cov_of(codes):
+    return np.cov(codes, rowvar=False)
+
+
+@pytest.mark.parametrize("solution", [check.reference_gaussian_draws, draws_solution])
+def test_gaussian_draws_accepts_solutions(solution, capsys):
+    check.gaussian_draws(solution)
+    assert "✓ gaussian_draws" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("wrong, message", [
+    (stub, "not done yet"),
+    (lambda codes, n, seed: np.random.default_rng(seed).standard_normal((n, codes.shape[1])),
+     "standard normal"),
+    (draws_with(lambda c: np.diag(c.std(0))), "uncorrelated"),
+    (draws_with(cov_of), "variances squared"),
+    (draws_with(lambda c: np.diag(np.diag(cov_of(c)))), "variances squared"),
+    (lambda codes, n, seed: np.random.default_rng(seed).multivariate_normal(
+        codes.mean(0), np.diag(codes.std(0)), size=n), "standard deviations"),
+    (draws_with(lambda c: np.linalg.cholesky(cov_of(c)).T, mean=lambda c: c.mean()), "mean"),
+    (draws_with(lambda c: 2 * np.linalg.cholesky(cov_of(c)).T), "4 to 4 times|times the codes'"),
+    (lambda codes, n, seed: draws_solution(codes, n, seed).T, "transposed"),
+    (lambda codes, n, seed: draws_solution(codes, n - 1, seed), "got shape"),
+    (draws_with(lambda c: np.linalg.cholesky(cov_of(c)).T, seeded=False), "same seed"),
+    (lambda codes, n, seed: draws_solution(codes, n, 0), "seeds 0 and 1"),
+])
+def test_gaussian_draws_names_the_common_mistakes(wrong, message):
+    with pytest.raises(ExerciseError, match=message):
+        check.gaussian_draws(wrong)
+
+
+def test_the_reference_sampler_is_the_lessons():
+    from course_lib import latent
+
+    codes = np.random.default_rng(0).normal(size=(100, 3)).astype(np.float32)
+    np.testing.assert_allclose(check.reference_gaussian_draws(codes, 10, seed=4),
+                               latent.gaussian_draws(codes, 10, seed=4), rtol=1e-5, atol=1e-6)

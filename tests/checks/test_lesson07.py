@@ -200,3 +200,79 @@ def test_caught_forgers_accepts_an_interpolated_quantile(capsys):
 def test_caught_forgers_names_the_common_mistakes(wrong, message):
     with pytest.raises(ExerciseError, match=message):
         check.caught_forgers(wrong)
+
+
+def l1(a, b):
+    from keras import ops
+
+    return ops.mean(ops.abs(a - b))
+
+
+def cycle_terms(cycle=None, identity=None, weights=lambda c, i: (c, i)):
+    """A learner's `cycle_identity_losses`: the reference with one part swapped for a mistake."""
+    def losses(g_ab, g_ba, a, b, fake_a, fake_b, cycle_weight, identity_weight):
+        c = (cycle(g_ab, g_ba, a, b, fake_a, fake_b) if cycle
+             else l1(g_ba(fake_b), a) + l1(g_ab(fake_a), b))
+        i = identity(g_ab, g_ba, a, b) if identity else l1(g_ab(b), b) + l1(g_ba(a), a)
+        w_cycle, w_identity = weights(cycle_weight, identity_weight)
+        return w_cycle * c, w_identity * i
+    return losses
+
+
+def test_cycle_identity_losses_accepts_the_reference_and_trains_alike(capsys):
+    check.cycle_identity_losses(check.reference_cycle_identity_losses)
+    out = capsys.readouterr().out
+    assert "✓ cycle_identity_losses" in out and "losses and weights agree" in out
+
+
+def squared(a, b):
+    from keras import ops
+
+    return ops.mean(ops.square(a - b))
+
+
+@pytest.mark.parametrize("wrong, message", [
+    (not_done, "not done yet"),
+    (cycle_terms(weights=lambda c, i: (i, c)), "swapped"),
+    (cycle_terms(weights=lambda c, i: (1.0, 1.0)), "multiply each term by its weight"),
+    (cycle_terms(weights=lambda c, i: (10.0, 5.0)), "not the lesson's 10 and 5"),
+    (cycle_terms(weights=lambda c, i: (c, c / 2)), "not always half"),
+    (cycle_terms(lambda g_ab, g_ba, a, b, fa, fb: squared(g_ba(fb), a) + squared(g_ab(fa), b),
+                 lambda g_ab, g_ba, a, b: squared(g_ab(b), b) + squared(g_ba(a), a)), "squared"),
+    (cycle_terms(lambda g_ab, g_ba, a, b, fa, fb: l1(g_ba(fb), a),
+                 lambda g_ab, g_ba, a, b: l1(g_ab(b), b)), "two directions"),
+    (cycle_terms(lambda g_ab, g_ba, a, b, fa, fb: l1(fb, a) + l1(fa, b)), "round trip"),
+    (cycle_terms(identity=lambda g_ab, g_ba, a, b: l1(g_ba(b), b) + l1(g_ab(a), a)),
+     "target\\* domain"),
+    (lambda *args: tuple(784 * 6 * t for t in check.reference_cycle_identity_losses(*args)),
+     "pixels in the batch"),
+    (lambda *args: sum(check.reference_cycle_identity_losses(*args)), "return two numbers"),
+    (lambda g_ab, g_ba, a, b, fa, fb, c, i: (c * np.abs(g_ba(fb) - a).mean(axis=(1, 2, 3)), i),
+     "one number"),
+    (returning((0.5, 0.25)), "not right yet"),
+])
+def test_cycle_identity_losses_names_the_common_mistakes(wrong, message):
+    with pytest.raises(ExerciseError, match=message):
+        check.cycle_identity_losses(wrong)
+
+
+def test_cycle_identity_losses_needs_the_gradient_to_flow():
+    def with_numpy(*args):
+        return tuple(float(np.asarray(t)) for t in check.reference_cycle_identity_losses(*args))
+
+    with pytest.raises(ExerciseError, match="no gradient flows"):
+        check.cycle_identity_losses(with_numpy)
+
+
+def test_the_reference_terms_are_the_cyclegans():
+    seed_everything(0)
+    model = CycleGAN(seed=0, filters=8, n_res=1)
+    a, b = images(4, seed=1), images(4, seed=2)
+    reference = model.translator_losses(a, b)
+    cycle, identity = check.reference_cycle_identity_losses(
+        model.g_ab, model.g_ba, a, b, reference["fake_a"], reference["fake_b"],
+        model.cycle_weight, model.identity_weight)
+    np.testing.assert_allclose(float(cycle), model.cycle_weight * float(reference["cycle_loss"]),
+                               rtol=1e-5)
+    np.testing.assert_allclose(float(identity),
+                               model.identity_weight * float(reference["identity_loss"]), rtol=1e-5)
