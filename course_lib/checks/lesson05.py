@@ -3,6 +3,7 @@ weight c to sample from."""
 
 import numpy as np
 
+from ..models.vae import VAE
 from .feedback import ExerciseError, as_array, compare, passed, run_learner
 
 
@@ -171,5 +172,84 @@ def reference_pick_c(rows, max_extra):
     return max(fits, key=lambda c: (rows[c]["completeness"], -c))
 
 
+# The build exercise: the VAE's `compute_losses`, checked by training the learner's subclass of
+# `VAE` and the course's from the same weights, seed and batches.
+
+def _vae_batches():
+    """Three batches of four digit-like images in [0, 1]."""
+    rng = np.random.default_rng(0)
+    return [np.clip(rng.normal(0.15, 0.3, (4, 28, 28, 1)), 0.0, 1.0).astype(np.float32)
+            for _ in range(3)]
+
+
+def _small_vae(cls):
+    """A tiny VAE of class `cls` (3 latent dimensions, 2 and 4 filters, c = 0.5, so that a
+    missing c shows), seeded and compiled alike."""
+    import keras
+
+    keras.utils.set_random_seed(3)
+    model = cls(latent_dim=3, filters=(2, 4), kl_weight=0.5, seed=0)
+    model.compile(optimizer=keras.optimizers.Adam(0.01), run_eagerly=True)
+    return model
+
+
+def _vae_mistakes():
+    """`compute_losses` with one plausible mistake each, and what to tell a learner whose
+    model trains like one of them."""
+    from keras import ops
+
+    from ..models.vae import bernoulli_nll
+
+    def losses(pixels="sum", dims="sum", batch="mean", c=True, kl_sign=1.0, decode_mean=False,
+               log_sigma=False):
+        def compute_losses(self, x, training=False):
+            z_mean, z_log_var = self.encoder(x, training=training)
+            z = z_mean if decode_mean else self.sampling([z_mean, z_log_var])
+            logits = self.decoder(z, training=training)
+            per_image = bernoulli_nll(x, logits) / (784.0 if pixels == "mean" else 1.0)
+            var = ops.exp(2.0 * z_log_var) if log_sigma else ops.exp(z_log_var)
+            log_var = 2.0 * z_log_var if log_sigma else z_log_var
+            kl_terms = 0.5 * (ops.square(z_mean) + var - log_var - 1.0)
+            kl_image = ops.mean(kl_terms, axis=-1) if dims == "mean" else ops.sum(kl_terms, axis=-1)
+            reduce = ops.sum if batch == "sum" else ops.mean
+            reconstruction, kl = reduce(per_image), reduce(kl_image)
+            weight = self.kl_weight if c else 1.0
+            return {"loss": reconstruction + kl_sign * weight * kl,
+                    "reconstruction": reconstruction, "kl": kl}
+        return type("Mistake", (VAE,), {"compute_losses": compute_losses})
+
+    return {
+        "the reconstruction is averaged over the pixels: sum the cross-entropy over the 784 "
+        "pixels of an image (nats per image), then average over the batch": losses(pixels="mean"),
+        "the KL is averaged over the latent dimensions: sum it over them (KL of the whole code), "
+        "then average over the batch": losses(dims="mean"),
+        "both terms are summed over the batch: average them over the images, so that each is in "
+        "nats per image": losses(batch="sum"),
+        "the loss ignores the KL weight: loss = reconstruction + self.kl_weight · kl":
+            losses(c=False),
+        "the KL enters the loss with a minus sign: the loss is reconstruction PLUS c · KL (minus "
+        "the ELBO)": losses(kl_sign=-1.0),
+        "the decoder gets z_mean: decode the code drawn with self.sampling([z_mean, z_log_var]), "
+        "so the noise is part of training": losses(decode_mean=True),
+        "z_log_var is used as log σ: it is log σ², so σ² = exp(z_log_var)": losses(log_sigma=True),
+    }
+
+
+def vae_losses(vae_class):
+    """`vae_class` must be a subclass of `VAE` whose `compute_losses(x, training)` returns
+    "loss", "reconstruction" and "kl" in nats per image (Bernoulli cross-entropy summed over
+    pixels, KL summed over latent dimensions, each averaged over the batch; loss = reconstruction
+    + c · kl): trained from the course's weights on the same batches with the same seed, it must
+    give the course's losses and weights."""
+    from .lesson03 import train_class_alike
+
+    name = "vae_losses"
+    batches = _vae_batches()
+    first, last = train_class_alike(name, vae_class, VAE, _small_vae, batches, _vae_mistakes)
+    print(f"✓ {name}: the same three terms and weights as the course's on {len(batches)} steps; "
+          f"on one batch the loss then fell from {first:.2f} to {last:.2f} nats in 10 steps")
+
+
 REFERENCES = {"reparameterize": reference_reparameterize, "vae_kl": reference_vae_kl,
-              "attribute_vector": reference_attribute_vector, "pick_c": reference_pick_c}
+              "attribute_vector": reference_attribute_vector, "pick_c": reference_pick_c,
+              "vae_losses": VAE}

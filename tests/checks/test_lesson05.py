@@ -1,10 +1,15 @@
 """The lesson-05 checks pass the solutions and reject stubs and plausible mistakes."""
 
+import re
+
+import keras
 import numpy as np
 import pytest
+from keras import ops
 
 from course_lib.checks import ExerciseError
 from course_lib.checks import lesson05 as check
+from course_lib.models.vae import VAE
 
 
 def reparameterize_solution(z_mean, z_log_var, epsilon):
@@ -121,3 +126,52 @@ def pick_within(key="reconstruction", strict=False, larger_on_tie=False, absolut
 def test_pick_c_names_the_common_mistakes(wrong, message):
     with pytest.raises(ExerciseError, match=message):
         check.pick_c(wrong)
+
+
+# The build exercise: the VAE's compute_losses, checked by training it against the course's.
+
+class RightLosses(VAE):
+    def compute_losses(self, x, training=False):
+        z_mean, z_log_var = self.encoder(x, training=training)
+        logits = self.decoder(self.sampling([z_mean, z_log_var]), training=training)
+        per_pixel = keras.losses.binary_crossentropy(x, logits, from_logits=True)
+        reconstruction = ops.mean(ops.sum(per_pixel, axis=(1, 2)))
+        kl = ops.mean(-0.5 * ops.sum(1.0 + z_log_var - ops.square(z_mean) - ops.exp(z_log_var),
+                                     axis=-1))
+        return {"loss": reconstruction + self.kl_weight * kl, "reconstruction": reconstruction,
+                "kl": kl}
+
+
+class StubLosses(VAE):
+    def compute_losses(self, x, training=False):
+        raise NotImplementedError()
+
+
+class LossOnly(VAE):
+    def compute_losses(self, x, training=False):
+        return {"loss": RightLosses.compute_losses(self, x, training)["loss"]}
+
+
+def test_vae_losses_accepts_keras_cross_entropy_and_the_course_class(capsys):
+    check.vae_losses(RightLosses)
+    check.vae_losses(VAE)
+    assert capsys.readouterr().out.count("✓ vae_losses") == 2
+
+
+@pytest.mark.parametrize("hint", [
+    "averaged over the pixels", "averaged over the latent dimensions", "summed over the batch",
+    "ignores the KL weight", "minus sign", "decoder gets z_mean", "used as log σ"])
+def test_vae_losses_names_each_known_mistake(hint):
+    mistake = next(cls for text, cls in check._vae_mistakes().items() if hint in text)
+    with pytest.raises(ExerciseError, match=re.escape(hint)):
+        check.vae_losses(mistake)
+
+
+def test_vae_losses_explains_a_stub_missing_terms_and_a_non_class():
+    with pytest.raises(ExerciseError, match="not done yet"):
+        check.vae_losses(StubLosses)
+    with pytest.raises(ExerciseError, match="KeyError: 'reconstruction'"):
+        check.vae_losses(LossOnly)
+    with pytest.raises(ExerciseError, match="subclass of VAE"):
+        check.vae_losses("VAE")
+
