@@ -211,5 +211,108 @@ def reference_matching_step(sigma, alpha_bar):
     return int(np.argmin(np.abs(np.asarray(alpha_bar) - 1 / (1 + 4 * sigma ** 2))))
 
 
+# The build exercise: the diffusion model's `train_step`, checked by training the learner's
+# subclass of `Diffusion` and the course's from the same weights, seed and batches.
+
+def _diffusion_batches():
+    """Three batches of four digit-like images in [0, 1]."""
+    rng = np.random.default_rng(0)
+    return [np.clip(rng.normal(0.15, 0.3, (4, 28, 28, 1)), 0.0, 1.0).astype(np.float32)
+            for _ in range(3)]
+
+
+def _small_diffusion(cls):
+    """A tiny pixel diffusion model of class `cls` (U-Net widths 4, 8, 8 without group norm,
+    the linear schedule, an average that moves fast enough to show), seeded and compiled alike."""
+    import keras
+
+    keras.utils.set_random_seed(3)
+    model = cls(widths=(4, 8, 8), groups=0, ema_decay=0.5, seed=0)
+    model.compile(optimizer=keras.optimizers.Adam(0.01), run_eagerly=True)
+    return model
+
+
+def _diffusion_mistakes():
+    """Train steps with one plausible mistake each, and what to tell a learner whose step
+    trains like one of them."""
+    import keras
+    import tensorflow as tf
+    from keras import ops
+
+    from ..models.steps import apply_gradients, track, unit_images
+
+    def step(target="noise", one_t=False, noise_first=False, raw_images=False, no_sqrt=False):
+        def train_step(self, data):
+            x0 = unit_images(data, "mistake") if raw_images else self._to_model_space(data)
+            n = ops.shape(x0)[0]
+
+            def draw_t():
+                if one_t:
+                    return ops.repeat(keras.random.randint((1,), 0, self.timesteps,
+                                                           seed=self.seed_generator, dtype="int32"), n)
+                return keras.random.randint((n,), 0, self.timesteps, seed=self.seed_generator,
+                                            dtype="int32")
+            if noise_first:
+                noise = keras.random.normal(ops.shape(x0), seed=self.seed_generator)
+                t = draw_t()
+            else:
+                t = draw_t()
+                noise = keras.random.normal(ops.shape(x0), seed=self.seed_generator)
+            if no_sqrt:
+                a = ops.reshape(ops.take(ops.convert_to_tensor(self.alpha_bar), t), (-1, 1, 1, 1))
+                x_t = a * x0 + (1.0 - a) * noise
+            else:
+                x_t = noise_to_step(x0, t, noise, self.alpha_bar)
+            with tf.GradientTape() as tape:
+                wanted = x0 if target == "x0" else noise
+                loss = ops.mean(ops.square(wanted - self.network([x_t, t], training=True)))
+            apply_gradients(self.optimizer, tape, loss, self.network.trainable_weights)
+            self.update_ema()
+            return track(self.metrics, {"loss": loss})
+        return type("Mistake", (Diffusion,), {"train_step": train_step})
+
+    return {
+        "the network regresses x_0: its target is the noise ε that made x_t, as in DDPM":
+            step(target="x0"),
+        "every image of the batch got the same step t: draw one t per image, shape (batch,)":
+            step(one_t=True),
+        "ε is drawn before t: draw t first, then ε, both from self.seed_generator, so that your "
+        "draws are the ones the check compares with": step(noise_first=True),
+        "the images stay in [0, 1]: the model works on 2x − 1 (self._to_model_space(data)), "
+        "the scale of the noise": step(raw_images=True),
+        "x_t mixes ᾱ·x_0 and (1 − ᾱ)·ε: q(x_t | x_0) takes their square roots, "
+        "√ᾱ·x_0 + √(1 − ᾱ)·ε, so that x_t keeps unit variance": step(no_sqrt=True),
+    }
+
+
+def _same_average(name):
+    """A check that the learner's averaged network ends where the course's does."""
+    def check(learner, reference):
+        for mine, theirs in zip(learner.ema_network.weights, reference.ema_network.weights):
+            if not np.allclose(np.asarray(mine), np.asarray(theirs), rtol=1e-3, atol=1e-5):
+                raise ExerciseError(f"{name}: the losses and the trained weights match the "
+                                    f"course's, but the averaged network (ema_network) ends "
+                                    f"elsewhere: call self.update_ema() once per step, after "
+                                    f"the optimizer's update")
+    return check
+
+
+def diffusion_train_step(diffusion_class):
+    """`diffusion_class` must be a subclass of `Diffusion` whose `train_step` draws a step t per
+    image and then ε, makes x_t with q(x_t | x_0), regresses ε with a mean squared error, updates
+    the network and then its average: trained from the course's weights on the same batches with
+    the same seed, it must give the course's losses, weights and averaged weights."""
+    from .lesson03 import train_class_alike
+
+    name = "diffusion_train_step"
+    batches = _diffusion_batches()
+    first, last = train_class_alike(name, diffusion_class, Diffusion, _small_diffusion, batches,
+                                    _diffusion_mistakes, after=_same_average(name))
+    print(f"✓ {name}: the same losses, weights and averaged weights as the course's on "
+          f"{len(batches)} steps; on one batch the loss then fell from {first:.4f} to "
+          f"{last:.4f} in 10 steps")
+
+
 REFERENCES = {"q_sample": reference_q_sample, "ddim_step": reference_ddim_step,
-              "matching_step": reference_matching_step, "steps_for_budget": reference_steps_for_budget}
+              "matching_step": reference_matching_step, "steps_for_budget": reference_steps_for_budget,
+              "diffusion_train_step": Diffusion}

@@ -1,11 +1,17 @@
 """The lesson-08 checks pass the solutions and reject stubs and plausible mistakes."""
 
+import re
+
+import keras
 import numpy as np
 import pytest
+import tensorflow as tf
+from keras import ops
 
 from course_lib.checks import ExerciseError
 from course_lib.checks import lesson08 as check
-from course_lib.models.diffusion import noise_to_step
+from course_lib.models.diffusion import Diffusion, noise_to_step
+from course_lib.models.steps import apply_gradients, track
 
 
 def _alpha(alpha_bar, t, x0):
@@ -129,3 +135,58 @@ def test_steps_for_budget_accepts_the_reference(capsys):
 def test_steps_for_budget_names_the_common_mistakes(wrong, message):
     with pytest.raises(ExerciseError, match=message):
         check.steps_for_budget(wrong)
+
+
+# The build exercise: the diffusion train_step, checked by training it against the course's.
+
+class RightStep(Diffusion):
+    def train_step(self, data):
+        x0 = self._to_model_space(data)
+        t = keras.random.randint((ops.shape(x0)[0],), 0, self.timesteps, seed=self.seed_generator,
+                                 dtype="int32")
+        noise = keras.random.normal(ops.shape(x0), seed=self.seed_generator)
+        a = ops.reshape(ops.take(ops.convert_to_tensor(self.alpha_bar), t), (-1, 1, 1, 1))
+        x_t = ops.sqrt(a) * x0 + ops.sqrt(1.0 - a) * noise
+        with tf.GradientTape() as tape:
+            loss = ops.mean(ops.square(self.network([x_t, t], training=True) - noise))
+        apply_gradients(self.optimizer, tape, loss, self.network.trainable_weights)
+        self.update_ema()
+        return track(self.metrics, {"loss": loss})
+
+
+class NoAverage(Diffusion):
+    def train_step(self, data):
+        x_t, t, noise = self.noisy_batch(self._to_model_space(data))
+        with tf.GradientTape() as tape:
+            loss = ops.mean(ops.square(noise - self.network([x_t, t], training=True)))
+        apply_gradients(self.optimizer, tape, loss, self.network.trainable_weights)
+        return track(self.metrics, {"loss": loss})
+
+
+class StubStep(Diffusion):
+    def train_step(self, data):
+        raise NotImplementedError()
+
+
+def test_train_step_accepts_a_step_written_out_and_the_course_class(capsys):
+    check.diffusion_train_step(RightStep)
+    check.diffusion_train_step(Diffusion)
+    assert capsys.readouterr().out.count("✓ diffusion_train_step") == 2
+
+
+@pytest.mark.parametrize("hint", [
+    "regresses x_0", "the same step t", "drawn before t", "stay in [0, 1]", "square roots"])
+def test_train_step_names_each_known_mistake(hint):
+    mistake = next(cls for text, cls in check._diffusion_mistakes().items() if hint in text)
+    with pytest.raises(ExerciseError, match=re.escape(hint)):
+        check.diffusion_train_step(mistake)
+
+
+def test_train_step_catches_a_missing_average_a_stub_and_a_non_class():
+    with pytest.raises(ExerciseError, match="ema_network.*update_ema"):
+        check.diffusion_train_step(NoAverage)
+    with pytest.raises(ExerciseError, match="not done yet"):
+        check.diffusion_train_step(StubStep)
+    with pytest.raises(ExerciseError, match="subclass of Diffusion"):
+        check.diffusion_train_step(RightStep.train_step)
+
