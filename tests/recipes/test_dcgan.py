@@ -8,6 +8,7 @@ import pytest
 from course_lib import recipes
 from course_lib.config import checkpoint_dir, model_path, seed_everything
 from course_lib.models.classifiers import build_cnn_classifier
+from course_lib.models.gan import HingeGAN
 
 
 def images(n=32, seed=0):
@@ -49,3 +50,10 @@ def test_the_plan_is_lesson_06s_budget(monkeypatch):
     monkeypatch.setenv("COURSE_FAST", "0")
     assert recipes.dcgan_plan() == {"n_train": None, "n_test": None, "epochs": 8, "batch_size": 128,
                                     "n_score": 5000}
+
+
+def test_a_run_can_train_another_gan_class(monkeypatch):
+    monkeypatch.setenv("COURSE_FAST", "1")
+    trained = recipes.train_dcgan(images(), epochs=1, name="unit_dcgan_hinge", verbose=0,
+                                  gan_class=HingeGAN)
+    assert type(trained.model) is HingeGAN and len(trained.history["d_loss"]) == 1
