@@ -21,6 +21,7 @@ TF_EXTRA = $(shell if $(BIN)/python -c "import tensorflow" >/dev/null 2>&1; then
 	elif [ "$$(uname -s)" = Linux ] && command -v nvidia-smi >/dev/null 2>&1; then echo "gpu,"; \
 	else echo "cpu,"; fi)
 NBVAL  := -p no:python --nbval-lax --nbval-current-env --nbval-cell-timeout=600
+PARALLEL := -n 2 --dist loadfile
 TEST_BUILD := $(CURDIR)/build/test
 
 min_version = $(shell sed -n 's/^ *"$(1)>=\([0-9.]*\)[";].*/\1/p' pyproject.toml | head -n 1)
@@ -113,9 +114,11 @@ course: $(COURSE_STAMP)
 
 test: unit notebooks oldest
 
-# The student copies run in the notebooks leg, on the models the lessons trained there.
+# The student copies run in the notebooks leg, on the models the lessons trained there. The unit
+# tests run in two worker processes (pytest-xdist), a test file per worker at a time: small
+# TensorFlow tests spend most of their time in Python, which one process runs on one core.
 unit: $(STAMP)
-	$(BIN)/python -m pytest --durations=15 --ignore=tests/test_student_notebooks.py tests
+	$(BIN)/python -m pytest $(PARALLEL) --durations=15 --ignore=tests/test_student_notebooks.py tests
 
 quick: $(STAMP)
 	$(BIN)/python -m pytest -q -k "not fresh_process" $(QUICK_TESTS)
@@ -129,7 +132,7 @@ lint: $(STAMP)
 notebooks: $(STAMP)
 	rm -rf $(TEST_BUILD)
 	COURSE_FAST=1 COURSE_BUILD_DIR=$(TEST_BUILD) $(BIN)/python -m pytest $(NBVAL) notebooks/
-	STUDENT_TEST_BUILD=$(TEST_BUILD) $(BIN)/python -m pytest tests/test_student_notebooks.py
+	STUDENT_TEST_BUILD=$(TEST_BUILD) $(BIN)/python -m pytest -n 2 tests/test_student_notebooks.py
 
 $(OLDEST_STAMP): pyproject.toml
 	rm -rf $(OLDEST_VENV)
@@ -149,7 +152,7 @@ else
 oldest: $(OLDEST_STAMP)
 	@$(OLDEST_VENV)/bin/python -c "import keras, tensorflow as tf; \
 		print('oldest versions: TensorFlow', tf.__version__, 'Keras', keras.__version__)"
-	$(OLDEST_VENV)/bin/python -m pytest -q -k "not fresh_process" \
+	$(OLDEST_VENV)/bin/python -m pytest -q $(PARALLEL) -k "not fresh_process" \
 		$(OLDEST_TESTS)
 	rm -rf $(TEST_BUILD)-oldest
 	COURSE_FAST=1 COURSE_BUILD_DIR=$(TEST_BUILD)-oldest $(OLDEST_VENV)/bin/python -m pytest \
