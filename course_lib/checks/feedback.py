@@ -7,12 +7,16 @@ class ExerciseError(AssertionError):
     """The learner's answer is not right yet; the message says what to look at."""
 
 
+class NotDoneYet(ExerciseError):
+    """The learner's code still raises `NotImplementedError`: the exercise is not done yet."""
+
+
 def run_learner(exercise: str, fn, *args, **kwargs):
     """Call the learner's `fn`; turn an unfinished stub or a crash into a readable message."""
     try:
         return fn(*args, **kwargs)
     except NotImplementedError:
-        raise ExerciseError(f"{exercise}: not done yet, replace `raise NotImplementedError()` "
+        raise NotDoneYet(f"{exercise}: not done yet, replace `raise NotImplementedError()` "
                             f"with your code") from None
     except ExerciseError:
         raise

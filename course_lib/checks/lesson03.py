@@ -4,6 +4,7 @@ import numpy as np
 
 from ..models.autoencoder import DenoisingAutoencoder
 from .feedback import ExerciseError, compare, passed, run_learner
+from .training_check import train_class_alike
 
 
 def gaussian_noise(noise_fn):
@@ -264,33 +265,6 @@ def _denoiser_mistakes():
         "the weights never change: apply the gradients of the loss with self.optimizer":
             step(update=False),
     }
-
-
-def train_class_alike(name, learner_class, reference_class, build, batches, mistakes,
-                      falls: str = "loss", after=None):
-    """Check a learner's subclass of the course's model `reference_class` by training: models
-    made by `build(cls)` from the learner's class and the course's must train alike on `batches`
-    (`training_check.train_alike`), and then the learner's loss `falls` (None: no such check)
-    must fall on one batch. The models of `mistakes()` (hint → class) are built only when the
-    learner's run differs, to name the mistake. `after(learner, reference)`, when given, checks
-    more of the two trained models. Returns that loss before and after 10 steps."""
-    from .training_check import loss_falls, train_alike
-
-    if not (isinstance(learner_class, type) and issubclass(learner_class, reference_class)):
-        raise ExerciseError(f"{name}: pass your class itself (a subclass of "
-                            f"{reference_class.__name__}), got {learner_class!r}")
-    learner, reference = build(learner_class), build(reference_class)
-    try:
-        train_alike(name, learner, reference, batches)
-    except ExerciseError as problem:
-        if "not done yet" in str(problem):
-            raise
-        known = {hint: build(cls) for hint, cls in mistakes().items()}
-        train_alike(name, build(learner_class), build(reference_class), batches, known)
-        raise
-    if after is not None:
-        after(learner, reference)
-    return None if falls is None else loss_falls(name, learner, batches[0], steps=10, key=falls)
 
 
 def denoiser_train_step(denoiser_class):

@@ -5,6 +5,7 @@ import numpy as np
 
 from ..models.vae import VAE
 from .feedback import ExerciseError, as_array, compare, passed, run_learner
+from .training_check import train_class_alike
 
 
 def _posterior_case(batch=3, latent_dim=4, seed=0):
@@ -241,7 +242,6 @@ def vae_losses(vae_class):
     pixels, KL summed over latent dimensions, each averaged over the batch; loss = reconstruction
     + c · kl): trained from the course's weights on the same batches with the same seed, it must
     give the course's losses and weights."""
-    from .lesson03 import train_class_alike
 
     name = "vae_losses"
     batches = _vae_batches()

@@ -5,6 +5,7 @@ import numpy as np
 
 from ..models import gan
 from .feedback import ExerciseError, as_array, compare, passed, run_learner
+from .training_check import train_class_alike
 
 EPSILON = 1e-7  # cross-entropy on probabilities clips them to [ε, 1 − ε]
 
@@ -296,7 +297,6 @@ def gan_train_step(gan_class):
     optimizer on its own weights, returning d_loss, g_loss, d_real and d_fake: trained from the
     course's weights on the same batches with the same seed, it must give the course's losses
     and weights."""
-    from .lesson03 import train_class_alike
 
     name = "gan_train_step"
     batches = _gan_batches()

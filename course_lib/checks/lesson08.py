@@ -8,6 +8,7 @@ import numpy as np
 
 from ..models.diffusion import Diffusion, noise_to_step, signal_schedule
 from .feedback import ExerciseError, as_array, compare, name_mistake, passed, run_learner
+from .training_check import train_class_alike
 
 
 def _forward_cases():
@@ -302,7 +303,6 @@ def diffusion_train_step(diffusion_class):
     image and then ε, makes x_t with q(x_t | x_0), regresses ε with a mean squared error, updates
     the network and then its average: trained from the course's weights on the same batches with
     the same seed, it must give the course's losses, weights and averaged weights."""
-    from .lesson03 import train_class_alike
 
     name = "diffusion_train_step"
     batches = _diffusion_batches()

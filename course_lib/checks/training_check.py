@@ -3,12 +3,13 @@
 The learner's model and the course's reference are built alike (same layers, same seed), start
 from the same weights and take the same batches; after each step their losses must agree, and
 after the last one their weights too. A mismatch is explained by the first known mistake whose
-model, built and trained alike, gives the learner's losses.
+model, built and trained alike, gives the learner's losses. `train_class_alike` does this for a
+learner's subclass of one of the course's models, and then checks that its loss falls.
 """
 
 import numpy as np
 
-from .feedback import ExerciseError, run_learner
+from .feedback import ExerciseError, NotDoneYet, run_learner
 
 
 def train_alike(exercise: str, learner, reference, batches, mistakes: dict = None,
@@ -61,6 +62,31 @@ def loss_falls(exercise: str, model, batch, steps: int = 20, key: str = "loss",
                             f"to {last:.4g}; it should fall below {by:g} × the first value: check "
                             f"that the gradient is taken of this loss and applied to the weights")
     return first, last
+
+
+def train_class_alike(name, learner_class, reference_class, build, batches, mistakes,
+                      falls: str = "loss", after=None):
+    """Check a learner's subclass of the course's model `reference_class` by training: models
+    made by `build(cls)` from the learner's class and the course's must train alike on `batches`
+    (`training_check.train_alike`), and then the learner's loss `falls` (None: no such check)
+    must fall on one batch. The models of `mistakes()` (hint → class) are built only when the
+    learner's run differs, to name the mistake. `after(learner, reference)`, when given, checks
+    more of the two trained models. Returns that loss before and after 10 steps."""
+    if not (isinstance(learner_class, type) and issubclass(learner_class, reference_class)):
+        raise ExerciseError(f"{name}: pass your class itself (a subclass of "
+                            f"{reference_class.__name__}), got {learner_class!r}")
+    learner, reference = build(learner_class), build(reference_class)
+    try:
+        train_alike(name, learner, reference, batches)
+    except NotDoneYet:
+        raise
+    except ExerciseError:
+        known = {hint: build(cls) for hint, cls in mistakes().items()}
+        train_alike(name, build(learner_class), build(reference_class), batches, known)
+        raise
+    if after is not None:
+        after(learner, reference)
+    return None if falls is None else loss_falls(name, learner, batches[0], steps=10, key=falls)
 
 
 def _train(exercise, model, weights, batches):

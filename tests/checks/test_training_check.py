@@ -3,7 +3,8 @@ import numpy as np
 import pytest
 
 from course_lib.checks import ExerciseError
-from course_lib.checks.training_check import loss_falls, train_alike
+from course_lib.checks.feedback import NotDoneYet
+from course_lib.checks.training_check import loss_falls, train_alike, train_class_alike
 
 
 class Denoiser(keras.Model):
@@ -101,3 +102,22 @@ def test_loss_falls_on_a_learning_model_and_not_on_a_frozen_one():
         loss_falls("denoise", built(Denoiser, lr=0.0), BATCHES[0], steps=5)
     with pytest.raises(ValueError, match="at least 2 steps"):
         loss_falls("denoise", built(Denoiser), BATCHES[0], steps=1)
+
+
+def small(cls):
+    return built(cls)
+
+
+def test_a_subclass_is_checked_by_training_and_its_mistake_named_only_when_it_differs():
+    def no_mistakes_needed():
+        raise AssertionError("the mistakes are built only when the learner's run differs")
+
+    first, last = train_class_alike("denoise", Denoiser, Denoiser, small, BATCHES, no_mistakes_needed)
+    assert last < first
+    with pytest.raises(NotDoneYet, match="not done yet"):
+        train_class_alike("denoise", Unfinished, Denoiser, small, BATCHES, no_mistakes_needed)
+    with pytest.raises(ExerciseError, match="target should be the clean"):
+        train_class_alike("denoise", NoisyTarget, Denoiser, small, BATCHES,
+                          lambda: {"the target should be the clean image": NoisyTarget})
+    with pytest.raises(ExerciseError, match="pass your class itself"):
+        train_class_alike("denoise", Denoiser(), Denoiser, small, BATCHES, no_mistakes_needed)
