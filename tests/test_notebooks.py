@@ -97,13 +97,25 @@ def test_every_lesson_has_a_decision_exercise(name):
     # Issue 30: every lesson from 01 on asks the learner to decide something and defend it with
     # a number; such an exercise's intro (the last markdown cell before its solution cell) says
     # "a decision".
-    cells = load(name).cells
-    intros = []
-    for i, cell in enumerate(cells):
-        if cell.cell_type == "code" and "### BEGIN SOLUTION" in cell.source:
-            intros.append(next(c.source for c in reversed(cells[:i]) if c.cell_type == "markdown"))
-    assert any("a decision" in intro.lower() for intro in intros), (
+    assert any("a decision" in intro.lower() for intro in exercise_intros(name)), (
         f"{name}: no exercise whose intro says \"a decision\"")
+
+
+def exercise_intros(name) -> list:
+    """The intro of each exercise of a lesson: the last markdown cell before its solution cell."""
+    cells = load(name).cells
+    return [next(c.source for c in reversed(cells[:i]) if c.cell_type == "markdown")
+            for i, cell in enumerate(cells)
+            if cell.cell_type == "code" and "### BEGIN SOLUTION" in cell.source]
+
+
+@pytest.mark.parametrize("name", [n for n in LESSONS if "02" <= n[:2] <= "08"])
+def test_lessons_02_to_08_have_a_build_exercise(name):
+    # Issue 30: from lesson 02 on, the learner builds a core piece of the lesson's model (a
+    # compile-and-fit, a train_step, a loss, a sampler), checked by running it; its intro's
+    # first line says "build".
+    assert any(re.search(r"\bbuild\b", intro.splitlines()[0], re.I) for intro in exercise_intros(name)), (
+        f"{name}: no exercise whose intro's first line says \"build\"")
 
 
 @pytest.mark.parametrize("name", LESSONS[1:])
