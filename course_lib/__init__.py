@@ -12,7 +12,10 @@ import os
 import sys
 import tempfile
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# 3: TensorFlow's C++ log keeps its notices to itself too, such as oneDNN falling back to Eigen
+# for int32 ops, or grappler giving up on a graph rewrite, which reach a notebook's output as
+# "E0000" lines in the middle of a lesson; an error still raises a Python exception.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 __version__ = "0.1.0"
 

@@ -22,6 +22,12 @@ def test_importing_course_lib_keeps_tensorflows_start_up_log_off_stderr():
     assert done.stdout.strip() == "2.0" and done.stderr == ""
 
 
+def test_tensorflows_cpp_notices_are_off_unless_the_learner_sets_a_level():
+    shown = "import os, course_lib; print(os.environ['TF_CPP_MIN_LOG_LEVEL'])"
+    assert run_python(shown).stdout.strip() == "3"
+    assert run_python(shown, TF_CPP_MIN_LOG_LEVEL="1").stdout.strip() == "1"
+
+
 def test_a_failing_tensorflow_import_shows_what_it_printed(tmp_path):
     fake = tmp_path / "tensorflow"
     fake.mkdir()
