@@ -132,7 +132,7 @@ lint: $(STAMP)
 notebooks: $(STAMP)
 	rm -rf $(TEST_BUILD)
 	COURSE_FAST=1 COURSE_BUILD_DIR=$(TEST_BUILD) $(BIN)/python -m pytest $(NBVAL) notebooks/
-	STUDENT_TEST_BUILD=$(TEST_BUILD) $(BIN)/python -m pytest -n 2 tests/test_student_notebooks.py
+	STUDENT_TEST_BUILD=$(TEST_BUILD) $(BIN)/python -m pytest tests/test_student_notebooks.py
 
 $(OLDEST_STAMP): pyproject.toml
 	rm -rf $(OLDEST_VENV)
