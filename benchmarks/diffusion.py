@@ -4,9 +4,9 @@ and latent diffusion over lesson 05's VAE against the VAE's own prior draws.
 1. Trains lesson 08's U-Net (`recipes.pixel_diffusion`, settings in `recipes.diffusion_plan`) on
    the 60,000 training digits, checkpointed every epoch (a rerun resumes or reloads), and saves
    the averaged (EMA) weights to `build/models/diffusion_unet.weights.h5`. With `--ship` it also
-   copies them to `data/weights/` with a JSON record (SHA-256, epochs, seconds,
-   machine) beside them, which is how the shipped file
-   is made.
+   copies them to `data/weights/` with a JSON record beside them (SHA-256, epochs, seconds,
+   machine, TensorFlow and Keras versions, loss per epoch and the first epoch's loss curve in
+   ten points), which is how the shipped file is made.
 2. Samples 500 digits (fast mode 200) per setting and scores each set by its Fréchet
    distance to the 10,000 test digits in the lesson-01 CNN's features, beside the yardstick (as
    many real training digits, five draws): DDIM at 10, 25, 50 and 100 steps with two noise
@@ -21,7 +21,13 @@ and latent diffusion over lesson 05's VAE against the VAE's own prior draws.
 With `--shipped` it skips step 1 and scores the weights already in `data/weights/` (their
 training figures come from the record beside them; `shipped_weights` is then 1).
 
-Usage: python benchmarks/diffusion.py [--ship | --shipped]   (COURSE_FAST=1 for a smoke run)
+With `--check-retrain` it only says how close a retrain comes to the shipped run: it trains the
+first epoch again (same digits, seeds and learning-rate schedule, about 4 minutes on 2 CPU
+cores) and compares its loss curve with the record's, point by point, against
+`RETRAIN_TOLERANCE`; the exit status is 1 when a point is further off.
+
+Usage: python benchmarks/diffusion.py [--ship | --shipped | --check-retrain]
+       (COURSE_FAST=1 for a smoke run of the first two)
 """
 
 import argparse
@@ -37,6 +43,10 @@ from course_lib.scoring import ImageScorer
 SWEEP_STEPS = config.by_mode((10, 25, 50, 100), (2, 4))
 SEEDS = config.by_mode((1, 2), (1,))
 LESSON_STEPS = config.by_mode(25, 4)  # the setting lesson 08 samples with
+# How far a retrain's first-epoch loss curve may stray from the shipped record's, relative to
+# the record, at any of its points: seeds and data order are the same, so only the arithmetic
+# of another machine, thread count or TensorFlow build moves it.
+RETRAIN_TOLERANCE = 0.05
 
 
 def kept_noise(model, x_t, eps, t):
@@ -79,7 +89,8 @@ def trained_pixel_model(x_train, ship: bool):
     `data/weights/` too); the model and its figures of training."""
     run = recipes.shipped_diffusion_run()
     epochs = recipes.diffusion_plan()["shipped_epochs"]
-    model = recipes.pixel_diffusion(x_train, epochs, run).model
+    curve = batch_losses(run)
+    model = recipes.pixel_diffusion(x_train, epochs, run, callbacks=[curve]).model
     seconds = training.trained_seconds(config.checkpoint_dir(run))
     path = config.model_path(f"{recipes.SHIPPED_DIFFUSION}.weights.h5")
     model.ema_network.save_weights(path)
@@ -87,10 +98,41 @@ def trained_pixel_model(x_train, ship: bool):
                "epochs": epochs}
     if ship:
         record = {**figures, "machine": config.machine_label(), "run": run,
+                  "loss_per_epoch": training.trained_history(config.checkpoint_dir(run))["loss"],
+                  "first_epoch_curve": curve.epoch_curve("loss"), "n_train": len(x_train),
                   "command": "python benchmarks/diffusion.py --ship"}
         shipped = saving.ship_weights(path, recipes.SHIPPED_DIFFUSION, record)
         print(f"shipped {shipped} with its record")
     return model, figures
+
+
+def batch_losses(run: str) -> training.BatchLosses:
+    """The per-batch loss of run `run`, kept beside its checkpoint (so a resumed run has all)."""
+    return training.BatchLosses(("loss",), path=config.checkpoint_dir(run) / "batch_losses.json")
+
+
+def check_retrain(x_train) -> bool:
+    """Train the shipped run's first epoch again under another name and print its loss curve
+    beside the record's; True when every point is within `RETRAIN_TOLERANCE` of the record."""
+    record = saving.shipped_record(recipes.SHIPPED_DIFFUSION)
+    if "first_epoch_curve" not in record:
+        raise SystemExit("the shipped record has no first-epoch loss curve (weights shipped "
+                         "before 5 December 2026): ship them again with --ship first")
+    run = f"{record['run']}_first_epoch_again"
+    curve = batch_losses(run)
+    recipes.pixel_diffusion(x_train, 1, run, callbacks=[curve], schedule_epochs=record["epochs"])
+    shipped = record["first_epoch_curve"]
+    again = curve.epoch_curve("loss", points=len(shipped))
+    gaps = [abs(a - b) / b for a, b in zip(again, shipped)]
+    print(f"first epoch's loss in {len(shipped)} runs of batches: shipped record "
+          f"({record['machine']}, TensorFlow {record['tensorflow']}) against now "
+          f"({config.machine_label()})")
+    for point, (b, a, gap) in enumerate(zip(shipped, again, gaps), start=1):
+        print(f"  {point:>2}: {b:.5f}  {a:.5f}  {gap:6.2%}")
+    within = max(gaps) <= RETRAIN_TOLERANCE
+    print(f"largest gap {max(gaps):.2%}: {'within' if within else 'outside'} the tolerance of "
+          f"{RETRAIN_TOLERANCE:.0%}")
+    return within
 
 
 def shipped_pixel_model():
@@ -197,11 +239,17 @@ if __name__ == "__main__":
                         help="copy the trained weights into data/weights/ (default mode only)")
     parser.add_argument("--shipped", action="store_true",
                         help="score the weights shipped in data/weights/ instead of training")
+    parser.add_argument("--check-retrain", action="store_true",
+                        help="train the shipped run's first epoch again and compare its loss "
+                             "curve with the record's (default mode only)")
     args = parser.parse_args()
-    if args.ship and config.fast_mode():
-        parser.error("--ship stores the default-mode weights; unset COURSE_FAST")
-    if args.ship and args.shipped:
-        parser.error("--ship trains weights to ship, --shipped scores those already shipped: "
-                     "choose one")
+    if (args.ship or args.check_retrain) and config.fast_mode():
+        parser.error("--ship and --check-retrain use the default-mode run; unset COURSE_FAST")
+    if args.ship + args.shipped + args.check_retrain > 1:
+        parser.error("--ship trains weights to ship, --shipped scores those already shipped, "
+                     "--check-retrain retrains their first epoch: choose one")
     config.seed_everything(0)
+    if args.check_retrain:
+        (x_train, _), _ = data.load_mnist()
+        raise SystemExit(0 if check_retrain(x_train) else 1)
     main(args.ship, args.shipped)

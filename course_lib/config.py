@@ -106,12 +106,26 @@ def model_path(filename: str) -> Path:
     return build_dir("models", "fast") / filename if fast_mode() else build_dir("models") / filename
 
 
-def describe_runtime() -> dict:
+class Runtime(dict):
+    """`describe_runtime()`'s answer: a dict that a notebook shows as one line."""
+
+    def __repr__(self):
+        devices = f"GPU {', '.join(self['gpus'])}" if self["gpus"] else "no GPU"
+        return (f"Python {self['python']}, TensorFlow {self['tensorflow']}, Keras {self['keras']}, "
+                f"NumPy {self['numpy']}; {self['cpu_cores']} CPU cores ({self['cpu']}), {devices}"
+                f"{', on Colab' if self['colab'] else ''}; fast mode "
+                f"{'on' if self['fast_mode'] else 'off'}")
+
+    def _repr_pretty_(self, printer, cycle):
+        printer.text(repr(self))
+
+
+def describe_runtime() -> Runtime:
     """Versions, devices and mode of this runtime, for the top of every lesson."""
     import keras
     import tensorflow as tf
 
-    return {
+    return Runtime({
         "python": platform.python_version(),
         "tensorflow": tf.__version__,
         "keras": keras.__version__,
@@ -121,7 +135,7 @@ def describe_runtime() -> dict:
         "gpus": gpu_names(),
         "colab": on_colab(),
         "fast_mode": fast_mode(),
-    }
+    })
 
 
 def gpu_names() -> list:

@@ -436,3 +436,12 @@ class BatchLosses(keras.callbacks.Callback):
             temporary = self.path.with_name(f"tmp-{self.path.name}")
             temporary.write_text(json.dumps(self.records))
             os.replace(temporary, self.path)
+
+    def epoch_curve(self, key: str, epoch: int = 0, points: int = 10) -> list:
+        """`key`'s curve over `epoch` (counting from 0) in `points` values: the mean of each of
+        `points` equal runs of that epoch's batches, first to last."""
+        values = [v for e, v in zip(self.records["epoch"], self.records[key]) if e == epoch]
+        if len(values) < points:
+            raise ValueError(f"epoch {epoch} has {len(values)} recorded batches; expected at "
+                             f"least {points} (points) to average over")
+        return [float(np.mean(part)) for part in np.array_split(np.asarray(values), points)]

@@ -98,6 +98,10 @@ def test_describe_runtime_lists_versions_and_devices():
     assert info["tensorflow"].startswith("2.") and info["keras"].startswith("3.")
     assert isinstance(info["gpus"], list) and info["cpu_cores"] >= 1
     assert info["colab"] is False
+    line = repr(info)  # how a notebook shows it: one line, not a dict
+    assert "\n" not in line and not line.startswith("{")
+    assert f"TensorFlow {info['tensorflow']}" in line and f"{info['cpu_cores']} CPU cores" in line
+
 
 
 def test_paths_follow_the_build_dir_and_mode(monkeypatch, scratch_build_dir):

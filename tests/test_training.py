@@ -349,6 +349,17 @@ def test_batch_losses_survive_a_resumed_and_a_reloaded_run(tmp_path):
     assert not (tmp_path / "run" / "tmp-batches.json").exists()
 
 
+def test_an_epochs_curve_averages_equal_runs_of_its_batches(tmp_path):
+    batches = BatchLosses()
+    fit_resumable(running_means_model(), batch_data(), epochs=2, batch_size=2, shuffle=False,
+                  workdir=tmp_path, callbacks=[batches], verbose=0)
+    expected = [np.mean(BATCH_VALUES[:3]), np.mean(BATCH_VALUES[3:5]), np.mean(BATCH_VALUES[5:])]
+    np.testing.assert_allclose(batches.epoch_curve("d_loss", epoch=1, points=3), expected,
+                               rtol=1e-5)
+    with pytest.raises(ValueError, match="epoch 1 has 7 recorded batches; expected at least 8"):
+        batches.epoch_curve("d_loss", epoch=1, points=8)
+
+
 def test_batch_losses_of_a_retrained_epoch_replace_the_old_ones():
     batches, model = BatchLosses(), running_means_model()
     for _ in range(2):

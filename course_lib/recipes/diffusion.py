@@ -38,13 +38,14 @@ def pixel_unet(plan: dict = None) -> Diffusion:
 
 
 def pixel_diffusion(x_train, epochs: int, name: str, verbose=2, callbacks=(),
-                    require_trained: bool = False) -> Trained:
+                    require_trained: bool = False, schedule_epochs: int = None) -> Trained:
     """Lesson 08's U-Net trained on `x_train` for `epochs` (Adam, cosine decay from the plan's
-    learning rate) under run `name`, or reloaded."""
+    learning rate over `schedule_epochs`, by default `epochs`) under run `name`, or reloaded.
+    A shorter run with the longer schedule repeats the first epochs of the longer run."""
     plan = diffusion_plan()
     x_train = check_images(x_train, "x_train")
-    optimizer = cosine_adam(plan["learning_rate"], epochs=epochs, n_examples=len(x_train),
-                            batch_size=plan["batch_size"])
+    optimizer = cosine_adam(plan["learning_rate"], epochs=schedule_epochs or epochs,
+                            n_examples=len(x_train), batch_size=plan["batch_size"])
     return train_or_reload(lambda: pixel_unet(plan), x_train, name=name, epochs=epochs,
                            batch_size=plan["batch_size"], compile_args={"optimizer": optimizer},
                            seed=None, made_by="lesson 08 or benchmarks/diffusion.py", verbose=verbose,

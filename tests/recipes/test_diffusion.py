@@ -1,5 +1,6 @@
 """Lesson 08's recipes: the shipped U-Net weights, the live pixel run, the latent diffusion."""
 
+import keras
 import numpy as np
 import pytest
 
@@ -32,6 +33,20 @@ def test_a_live_pixel_run_trains_then_reloads(monkeypatch):
     assert len(history["loss"]) == 1 and np.isfinite(history["loss"][0])
     again = recipes.pixel_diffusion(x, 1, "unit_pixel", verbose=0, require_trained=True)
     assert again.history == history
+
+
+def test_a_shorter_run_can_keep_the_longer_runs_learning_rate_schedule(monkeypatch):
+    monkeypatch.setenv("COURSE_FAST", "1")
+
+    def decay_steps(model):
+        return keras.optimizers.serialize(model.optimizer)["config"]["learning_rate"][
+            "config"]["decay_steps"]
+
+    x = images(16)  # one batch per epoch
+    own = recipes.pixel_diffusion(x, 1, "unit_pixel_own_schedule", verbose=0).model
+    first = recipes.pixel_diffusion(x, 1, "unit_pixel_first_of_8", verbose=0,
+                                    schedule_epochs=8).model
+    assert (decay_steps(own), decay_steps(first)) == (1, 8)
 
 
 def test_on_a_cpu_the_lesson_trains_one_epoch_then_uses_the_shipped_weights(monkeypatch):
