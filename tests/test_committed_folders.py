@@ -92,3 +92,23 @@ def test_executed_lessons_keep_their_figures(lesson):
              and not any("image/png" in output.get("data", {}) for output in cell.outputs)]
     assert not blank, (f"executed/{lesson.name}: cells {blank} call plt.show() and have no "
                        f"figure: run `make executed` (its kernel draws inline)")
+
+
+TIME = re.compile(r"\b\d+(?:\.\d+)?\s*(?:s|min|minutes|seconds)\b")
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=lambda p: p.stem)
+def test_cells_that_took_long_say_how_long_above_them(lesson):
+    """Every code cell that took more than half a minute in the executed run (recorded by `make
+    executed`) has a time in the markdown cell directly above it, so a learner knows to wait."""
+    path = EXECUTED / lesson.name
+    if not path.exists():
+        pytest.skip(f"executed/{lesson.name} is missing (the test above reports it)")
+    executed = nbformat.read(path, as_version=4)
+    record, cells = executed.metadata.get("course_executed", {}), executed.cells
+    assert "long_cells" in record, f"executed/{lesson.name} has no record of its cells' times: run `make executed`"
+    silent = [int(index) for index in record["long_cells"]
+              if cells[int(index) - 1].cell_type != "markdown"
+              or not TIME.search(cells[int(index) - 1].source)]
+    assert not silent, (f"executed/{lesson.name}: cells {sorted(silent)} took over 30 s and the "
+                        f"markdown right above them states no time (e.g. 'about 2 min on 2 CPU cores')")
