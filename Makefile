@@ -21,7 +21,9 @@ TF_EXTRA = $(shell if $(BIN)/python -c "import tensorflow" >/dev/null 2>&1; then
 	elif [ "$$(uname -s)" = Linux ] && command -v nvidia-smi >/dev/null 2>&1; then echo "gpu,"; \
 	else echo "cpu,"; fi)
 NBVAL  := -p no:python --nbval-lax --nbval-current-env --nbval-cell-timeout=600
-PARALLEL := -n 2 --dist loadfile
+# Two worker processes, a test file per worker at a time; tests/conftest.py hands out the longest
+# files first (hence no reordering by xdist), so that no worker ends the run alone with one.
+PARALLEL := -n 2 --dist loadfile --no-loadscope-reorder
 TEST_BUILD := $(CURDIR)/build/test
 
 min_version = $(shell sed -n 's/^ *"$(1)>=\([0-9.]*\)[";].*/\1/p' pyproject.toml | head -n 1)
@@ -43,25 +45,29 @@ TF_PACKAGE   = $(shell if [ "$$(uname -s)" = Darwin ] || [ "$$(uname -m)" = aarc
 OLDEST_VENV  := build/venv-oldest
 OLDEST_STAMP := $(OLDEST_VENV)/.installed-python$(PYTHON_MINOR)
 # The oldest leg runs the unit tests whose outcome can depend on the TensorFlow/Keras version:
-# every model (its train_step, saving, bad inputs), the exercise checks, training and
-# checkpoints, seeding, recipes and metrics. It leaves out the fresh-process reloads (the main
-# leg runs them) and what does not touch TensorFlow or runs every tool end to end.
-OLDEST_TESTS := tests/models tests/checks tests/test_training.py tests/test_fingerprint.py tests/test_config.py \
-	tests/recipes tests/test_scoring.py tests/test_metrics.py tests/test_metrics_gan.py
+# every model (its train_step, saving, bad inputs), the exercise checks' machinery and every
+# reference answer through its check (a learner's right answer must pass on Colab's versions
+# too), training and checkpoints, seeding, the scorer and metrics. It leaves out the
+# fresh-process reloads, the lessons' recipes and the per-lesson tests that wrong answers are
+# named (the main leg runs them all), and what does not touch TensorFlow or runs every tool.
+OLDEST_TESTS := tests/models tests/checks/test_references.py tests/checks/test_training_check.py \
+	tests/test_training.py tests/test_fingerprint.py tests/test_config.py tests/test_scoring.py \
+	tests/test_metrics.py tests/test_metrics_gan.py
 OLDEST_LESSON := notebooks/00_setup.ipynb
 # `make quick`: the inner loop of a contributor (models, recipes, checks, scorer, data, linter).
 QUICK_TESTS := tests/models tests/recipes tests/checks tests/test_scoring.py tests/test_data.py \
 	tests/test_validation.py tests/test_lint.py
 
-.PHONY: help course test quick unit lint notebooks oldest bench figures student headers executed lab
+.PHONY: help course test quick unit commands lint notebooks oldest bench figures student headers \
+	executed lab
 
 help:
 	@echo "make course     run every notebook headless, HTML in build/html (COURSE_FAST=1 for minutes);"
 	@echo "                installs the course without the instructor tools (nbgrader)"
-	@echo "make test       unit tests (linter and a fast run of every benchmark and tool included),"
-	@echo "                every notebook through nbval in fast mode, then the unit tests and one"
-	@echo "                lesson with the oldest TensorFlow and Keras that pyproject.toml allows"
-	@echo "                for this Python ($(REQUIRES_PYTHON))"
+	@echo "make test       the unit tests (linter included), then side by side: every notebook through"
+	@echo "                nbval in fast mode, a fast run of every benchmark and tool, and the unit"
+	@echo "                tests and one lesson with the oldest TensorFlow and Keras that"
+	@echo "                pyproject.toml allows for this Python ($(REQUIRES_PYTHON))"
 	@echo "make quick      the inner loop: models, recipes, checks, scorer, data and the linter"
 	@echo "make lint       only the linter (ruff's pyflakes rules, notebooks included)"
 	@echo "make bench      default-mode benchmarks -> benchmarks/results/ and summary.md"
@@ -112,13 +118,25 @@ $(STAMP): pyproject.toml | $(BIN)/python
 course: $(COURSE_STAMP)
 	$(BIN)/python tools/run_course.py
 
-test: unit notebooks oldest
+# The unit tests first (two processes). Then three legs side by side, for a lesson run and a
+# benchmark run keep about one core busy each: the lessons (then the student copies), the fast
+# run of every benchmark and tool, and the oldest versions. Each leg's report prints when it
+# ends (--output-sync), and `make test` fails when any leg fails.
+test: unit
+	@echo "Next, side by side: the lessons in fast mode, a fast run of every benchmark and tool," \
+		"and the oldest-versions leg; each prints its report when it ends."
+	@$(MAKE) --no-print-directory -j3 --output-sync=target notebooks commands oldest
 
-# The student copies run in the notebooks leg, on the models the lessons trained there. The unit
-# tests run in two worker processes (pytest-xdist), a test file per worker at a time: small
-# TensorFlow tests spend most of their time in Python, which one process runs on one core.
+# The unit tests in two worker processes (pytest-xdist), a test file per worker at a time: small
+# TensorFlow tests spend most of their time in Python, which one process runs on one core. The
+# student copies run in the notebooks leg (on the models the lessons trained there), the fast
+# run of every benchmark and tool in `make commands`.
 unit: $(STAMP)
-	$(BIN)/python -m pytest $(PARALLEL) --durations=15 --ignore=tests/test_student_notebooks.py tests
+	$(BIN)/python -m pytest $(PARALLEL) --durations=15 --ignore=tests/test_student_notebooks.py \
+		--ignore=tests/test_commands_fast.py tests
+
+commands: $(STAMP)
+	$(BIN)/python -m pytest --durations=5 tests/test_commands_fast.py
 
 quick: $(STAMP)
 	$(BIN)/python -m pytest -q -k "not fresh_process" $(QUICK_TESTS)

@@ -3,11 +3,23 @@ environment of worker processes that must run on the CPU, and a skip on a GPU fo
 this process that only the CPU's bit-identical reruns satisfy."""
 
 import os
+from collections import Counter
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 import pytest
+
+# Test files that take minutes on one core. They come first, then the others by number of tests
+# (xdist's own order, which `make`'s --no-loadscope-reorder hands over to this hook), so that with
+# two workers neither ends the run alone with a long file.
+LONG_FILES = ("test_commands_fast.py", "test_tools_nbgrader.py")
+
+
+def pytest_collection_modifyitems(items):
+    tests_per_file = Counter(item.path for item in items)
+    items.sort(key=lambda item: (item.path.name not in LONG_FILES, -tests_per_file[item.path],
+                                 str(item.path)))
 
 
 @pytest.fixture(autouse=True)
