@@ -150,13 +150,22 @@ class GAN(TwoOptimizerModel):
         """Standard normal noise drawn from the model's own seed generator."""
         return keras.random.normal((batch_size, self.noise_dim), seed=self.seed_generator)
 
+    def d_loss(self, real_logits, fake_logits):
+        """D's loss on its logits for a real and a generated batch: cross-entropy (with the
+        compiled label smoothing). A subclass may play another game (`HingeGAN`)."""
+        return discriminator_loss(real_logits, fake_logits, self.label_smoothing)
+
+    def g_loss(self, fake_logits):
+        """G's loss on D's logits for G's images: the non-saturating cross-entropy."""
+        return generator_loss(fake_logits)
+
     def discriminator_step(self, real):
         """One update of the discriminator only; returns (loss, mean D(x), mean D(G(z)))."""
         fake = self.generator(self.sample_noise(ops.shape(real)[0]), training=True)
         with tf.GradientTape() as tape:
             real_logits = self.discriminator(real, training=True)
             fake_logits = self.discriminator(fake, training=True)
-            loss = discriminator_loss(real_logits, fake_logits, self.label_smoothing)
+            loss = self.d_loss(real_logits, fake_logits)
         apply_gradients(self.d_optimizer, tape, loss, self.discriminator.trainable_weights)
         return loss, ops.mean(ops.sigmoid(real_logits)), ops.mean(ops.sigmoid(fake_logits))
 
@@ -165,7 +174,7 @@ class GAN(TwoOptimizerModel):
         noise = self.sample_noise(batch_size)
         with tf.GradientTape() as tape:
             fake_logits = self.discriminator(self.generator(noise, training=True), training=True)
-            loss = generator_loss(fake_logits)
+            loss = self.g_loss(fake_logits)
         apply_gradients(self.g_optimizer, tape, loss, self.generator.trainable_weights)
         return loss
 
@@ -182,8 +191,8 @@ class GAN(TwoOptimizerModel):
         run in inference mode, so measuring changes nothing in the model."""
         noise = keras.random.normal((check_positive_int(n, "n"), self.noise_dim), seed=int(seed))
         with tf.GradientTape() as tape:
-            loss = generator_loss(self.discriminator(self.generator(noise, training=False),
-                                                     training=False))
+            loss = self.g_loss(self.discriminator(self.generator(noise, training=False),
+                                                  training=False))
         gradients = tape.gradient(loss, self.generator.trainable_weights)
         return float(tf.linalg.global_norm(gradients))
 
@@ -234,22 +243,8 @@ class HingeGAN(GAN):
                              f"got {label_smoothing!r}, expected 0")
         super().compile(d_optimizer=d_optimizer, g_optimizer=g_optimizer, **kwargs)
 
-    def discriminator_step(self, real):
-        """One hinge update of the discriminator only; returns (loss, mean sigmoid D(x),
-        mean sigmoid D(G(z)))."""
-        fake = self.generator(self.sample_noise(ops.shape(real)[0]), training=True)
-        with tf.GradientTape() as tape:
-            real_logits = self.discriminator(real, training=True)
-            fake_logits = self.discriminator(fake, training=True)
-            loss = hinge_discriminator_loss(real_logits, fake_logits)
-        apply_gradients(self.d_optimizer, tape, loss, self.discriminator.trainable_weights)
-        return loss, ops.mean(ops.sigmoid(real_logits)), ops.mean(ops.sigmoid(fake_logits))
+    def d_loss(self, real_logits, fake_logits):
+        return hinge_discriminator_loss(real_logits, fake_logits)
 
-    def generator_step(self, batch_size):
-        """One hinge update of the generator only (the discriminator is held fixed)."""
-        noise = self.sample_noise(batch_size)
-        with tf.GradientTape() as tape:
-            fake_logits = self.discriminator(self.generator(noise, training=True), training=True)
-            loss = hinge_generator_loss(fake_logits)
-        apply_gradients(self.g_optimizer, tape, loss, self.generator.trainable_weights)
-        return loss
+    def g_loss(self, fake_logits):
+        return hinge_generator_loss(fake_logits)
