@@ -69,6 +69,7 @@ help:
 	@echo "                tests and one lesson with the oldest TensorFlow and Keras that"
 	@echo "                pyproject.toml allows for this Python ($(REQUIRES_PYTHON))"
 	@echo "make quick      the inner loop: models, recipes, checks, scorer, data and the linter"
+	@echo "make commands   the fast run of every benchmark and tool (one of make test's legs)"
 	@echo "make lint       only the linter (ruff's pyflakes rules, notebooks included)"
 	@echo "make bench      default-mode benchmarks -> benchmarks/results/ and summary.md"
 	@echo "make figures    README gallery in docs/figures/ from the benchmarks' trained models"
