@@ -54,22 +54,29 @@ OLDEST_TESTS := tests/models tests/checks/test_references.py tests/checks/test_t
 	tests/test_training.py tests/test_fingerprint.py tests/test_config.py tests/test_scoring.py \
 	tests/test_metrics.py tests/test_metrics_gan.py
 OLDEST_LESSON := notebooks/00_setup.ipynb
+# The tests that run lessons or commands end to end: legs of `make test` of their own.
+STUDENT_TESTS := tests/test_student_notebooks.py tests/test_tools_nbgrader.py
+COMMAND_TESTS := tests/test_commands_fast.py
+LEG_TESTS     := $(STUDENT_TESTS) $(COMMAND_TESTS)
 # `make quick`: the inner loop of a contributor (models, recipes, checks, scorer, data, linter).
 QUICK_TESTS := tests/models tests/recipes tests/checks tests/test_scoring.py tests/test_data.py \
 	tests/test_validation.py tests/test_lint.py
 
-.PHONY: help course test quick unit commands lint notebooks oldest bench figures student headers \
+.PHONY: help course test quick unit commands commands-on-lessons lint notebooks lessons students oldest bench figures student headers \
 	executed lab
 
 help:
 	@echo "make course     run every notebook headless, HTML in build/html (COURSE_FAST=1 for minutes);"
 	@echo "                installs the course without the instructor tools (nbgrader)"
 	@echo "make test       the unit tests (linter included), then side by side: every notebook through"
-	@echo "                nbval in fast mode, a fast run of every benchmark and tool, and the unit"
+	@echo "                nbval in fast mode (then, on their models, the student copies, nbgrader's"
+	@echo "                round trip and a fast run of every benchmark and tool), and the unit"
 	@echo "                tests and one lesson with the oldest TensorFlow and Keras that"
 	@echo "                pyproject.toml allows for this Python ($(REQUIRES_PYTHON))"
 	@echo "make quick      the inner loop: models, recipes, checks, scorer, data and the linter"
-	@echo "make commands   the fast run of every benchmark and tool (one of make test's legs)"
+	@echo "make commands   the fast run of every benchmark and tool, from an empty build folder"
+	@echo "make notebooks  every notebook through nbval in fast mode, then the student copies and"
+	@echo "                nbgrader's round trip on the lessons' models"
 	@echo "make lint       only the linter (ruff's pyflakes rules, notebooks included)"
 	@echo "make bench      default-mode benchmarks -> benchmarks/results/ and summary.md"
 	@echo "make figures    README gallery in docs/figures/ from the benchmarks' trained models"
@@ -119,25 +126,32 @@ $(STAMP): pyproject.toml | $(BIN)/python
 course: $(COURSE_STAMP)
 	$(BIN)/python tools/run_course.py
 
-# The unit tests first (two processes). Then three legs side by side, for a lesson run and a
-# benchmark run keep about one core busy each: the lessons (then the student copies), the fast
-# run of every benchmark and tool, and the oldest versions. Each leg's report prints when it
-# ends (--output-sync), and `make test` fails when any leg fails.
+# The unit tests first (two processes). Then, side by side, the oldest versions and the lessons
+# in fast mode; once the lessons have run, the student copies and nbgrader's round trip reload
+# their models in their build folder, and the fast run of every benchmark and tool starts from a
+# copy of it. A lesson run and a benchmark run keep about one core busy each. Each leg's report
+# prints when it ends (--output-sync), and `make test` fails when any leg fails.
 test: unit
-	@echo "Next, side by side: the lessons in fast mode, a fast run of every benchmark and tool," \
-		"and the oldest-versions leg; each prints its report when it ends."
-	@$(MAKE) --no-print-directory -j3 --output-sync=target notebooks commands oldest
+	@echo "Next, side by side: the oldest-versions leg and the lessons in fast mode; then, on the" \
+		"lessons' models, the student copies and a fast run of every benchmark and tool; each" \
+		"prints its report when it ends."
+	@$(MAKE) --no-print-directory --keep-going -j3 --output-sync=target students commands-on-lessons \
+		oldest
 
 # The unit tests in two worker processes (pytest-xdist), a test file per worker at a time: small
 # TensorFlow tests spend most of their time in Python, which one process runs on one core. The
-# student copies run in the notebooks leg (on the models the lessons trained there), the fast
-# run of every benchmark and tool in `make commands`.
+# tests that run lessons or commands end to end run in the legs after it.
 unit: $(STAMP)
-	$(BIN)/python -m pytest $(PARALLEL) --durations=15 --ignore=tests/test_student_notebooks.py \
-		--ignore=tests/test_commands_fast.py tests
+	$(BIN)/python -m pytest $(PARALLEL) --durations=15 $(addprefix --ignore=,$(LEG_TESTS)) tests
 
+# The fast run of every benchmark and tool, in a scratch build folder of its own.
 commands: $(STAMP)
-	$(BIN)/python -m pytest --durations=5 tests/test_commands_fast.py
+	$(BIN)/python -m pytest --durations=5 $(COMMAND_TESTS)
+
+# The same, starting from a copy of the lessons' fast-mode build folder, as after
+# `COURSE_FAST=1 make course`: the runs a benchmark shares with a lesson are reloaded.
+commands-on-lessons: lessons
+	COMMANDS_TEST_BUILD=$(TEST_BUILD)-commands $(BIN)/python -m pytest --durations=5 $(COMMAND_TESTS)
 
 quick: $(STAMP)
 	$(BIN)/python -m pytest -q -k "not fresh_process" $(QUICK_TESTS)
@@ -146,12 +160,18 @@ lint: $(STAMP)
 	$(BIN)/python -m ruff check course_lib benchmarks tools tests notebooks
 
 # Notebooks run in fast mode with their own build folder, emptied first, so nothing from an
-# earlier full run is reused and nothing of it is touched; then the untouched student copies run
-# in the same folder, as a learner's second pass would, reloading the lessons' models.
-notebooks: $(STAMP)
-	rm -rf $(TEST_BUILD)
+# earlier full run is reused and nothing of it is touched; a copy of it is left for the fast run
+# of the commands. Then the untouched student copies run in the same folder, as a learner's
+# second pass would, reloading the lessons' models, and nbgrader grades two lessons there.
+notebooks: students
+
+lessons: $(STAMP)
+	rm -rf $(TEST_BUILD) $(TEST_BUILD)-commands
 	COURSE_FAST=1 COURSE_BUILD_DIR=$(TEST_BUILD) $(BIN)/python -m pytest $(NBVAL) notebooks/
-	STUDENT_TEST_BUILD=$(TEST_BUILD) $(BIN)/python -m pytest tests/test_student_notebooks.py
+	cp -R $(TEST_BUILD) $(TEST_BUILD)-commands
+
+students: lessons
+	STUDENT_TEST_BUILD=$(TEST_BUILD) $(BIN)/python -m pytest --durations=5 $(STUDENT_TESTS)
 
 $(OLDEST_STAMP): pyproject.toml
 	rm -rf $(OLDEST_VENV)

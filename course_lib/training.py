@@ -16,12 +16,15 @@ import keras
 import numpy as np
 
 from . import fingerprint as fingerprints
-from .config import seed_everything
+from .config import fast_mode, seed_everything
 from .data import make_dataset
 from .plots import save_grid_png, write_gif
 from .validation import check_images, check_positive_int
 
 STATE = "state.json"
+# In fast mode a run of at most this many steps trains (and predicts) eagerly: tracing a train
+# step takes seconds (about 10 s for lesson 07's CycleGAN), more than a few eager steps.
+EAGER_MAX_STEPS = 4
 WEIGHTS = "checkpoint.weights.h5"
 RNG = "rng.npz"
 
@@ -43,7 +46,9 @@ def fit_resumable(model, x, y=None, *, epochs: int, workdir, batch_size: int = 1
     with another Keras version that differs only in the model's or compile settings' configs
     (which each version writes its own way) is reloaded as the same run, saying so.
     The data order of epoch e depends only on (seed, e), so a resumed run sees the same batches
-    as an uninterrupted one. Returns the history of all epochs: metric name → list of values.
+    as an uninterrupted one. In fast mode a run of at most `EAGER_MAX_STEPS` steps runs
+    eagerly, which skips the seconds of tracing its step. Returns the history of all epochs:
+    metric name → list of values.
     """
     epochs = check_positive_int(epochs, "epochs")
     batch_size = check_positive_int(batch_size, "batch_size")
@@ -58,6 +63,8 @@ def fit_resumable(model, x, y=None, *, epochs: int, workdir, batch_size: int = 1
         raise ValueError(f"x has {len(x)} examples but y has {len(y)}; expected the same number")
     workdir = _prepare(Path(workdir))
     build_for_training(model, x[:1])
+    if fast_mode() and -(-len(x) // batch_size) * epochs <= EAGER_MAX_STEPS:
+        model.run_eagerly = True
     fingerprint = fingerprints.run_fingerprint(model, x, y, seed=seed, batch_size=batch_size,
                                                shuffle=shuffle)
     state = _read_state(workdir)

@@ -4,6 +4,7 @@ this process that only the CPU's bit-identical reruns satisfy."""
 
 import os
 from collections import Counter
+from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("MPLBACKEND", "Agg")
@@ -13,7 +14,7 @@ import pytest
 # Test files that take minutes on one core. They come first, then the others by number of tests
 # (xdist's own order, which `make`'s --no-loadscope-reorder hands over to this hook), so that with
 # two workers neither ends the run alone with a long file.
-LONG_FILES = ("test_commands_fast.py", "test_tools_nbgrader.py")
+LONG_FILES = ("test_commands_fast.py", "test_tools_nbgrader.py", "test_student_notebooks.py")
 
 
 def pytest_collection_modifyitems(items):
@@ -27,6 +28,16 @@ def scratch_build_dir(tmp_path, monkeypatch):
     """Every test writes build outputs (models, results, checkpoints) under its own tmp folder."""
     monkeypatch.setenv("COURSE_BUILD_DIR", str(tmp_path / "build"))
     return tmp_path / "build"
+
+
+@pytest.fixture(scope="session")
+def lessons_build(tmp_path_factory):
+    """The build folder of a learner who ran the lessons in fast mode: `make test` sets
+    STUDENT_TEST_BUILD to the folder its notebooks leg just ran them in, so the student copies
+    and nbgrader's round trip reload the lessons' models, as on a learner's second pass. Without
+    it, one scratch folder for the session, where the first lesson run trains them."""
+    given = os.environ.get("STUDENT_TEST_BUILD")
+    return Path(given) if given else tmp_path_factory.mktemp("lessons") / "build"
 
 
 # Hides every NVIDIA GPU from TensorFlow in a process started with it (CUDA reads it at start-up).

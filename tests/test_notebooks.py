@@ -127,6 +127,6 @@ def test_models_are_not_pasted_into_notebooks(name):
 
 def test_make_test_runs_notebooks_in_fast_mode():
     makefile = (ROOT / "Makefile").read_text()
-    recipe = makefile.split("\nnotebooks:", 1)[1].split("\n\n", 1)[0]
+    recipe = makefile.split("\nlessons:", 1)[1].split("\n\n", 1)[0]
     assert "COURSE_FAST=1" in recipe and "$(NBVAL)" in recipe and "notebooks/" in recipe
     assert re.search(r"^NBVAL\s*:=.*--nbval-lax", makefile, re.M)

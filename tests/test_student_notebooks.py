@@ -5,10 +5,8 @@ lists each exercise as not done, and only the graded cells at the end fail, sayi
 Lessons 03 and 04 are left out here because tests/test_tools_nbgrader.py already runs their
 untouched copies end to end through nbgrader's autograde, with the same assertions."""
 
-import os
 import re
 import tempfile
-from pathlib import Path
 
 import nbformat
 import pytest
@@ -41,20 +39,10 @@ def text(cell) -> str:
     return "".join(output.get("text", "") for output in cell.outputs)
 
 
-@pytest.fixture(scope="module")
-def course_build(tmp_path_factory):
-    """One build folder for all the lessons, as a learner has: later lessons reload the models
-    of earlier ones (lesson 01's CNN above all) instead of training them again. `make test`
-    sets STUDENT_TEST_BUILD to the folder its notebooks leg just ran the lessons in, so the
-    student copies reload the lessons' fast-mode models, as on a learner's second pass."""
-    given = os.environ.get("STUDENT_TEST_BUILD")
-    return Path(given) if given else tmp_path_factory.mktemp("student") / "build"
-
-
 @pytest.mark.parametrize("name", LESSONS)
-def test_an_untouched_student_notebook_runs_to_its_end(name, monkeypatch, course_build):
+def test_an_untouched_student_notebook_runs_to_its_end(name, monkeypatch, lessons_build):
     monkeypatch.setenv("COURSE_FAST", "1")
-    monkeypatch.setenv("COURSE_BUILD_DIR", str(course_build))
+    monkeypatch.setenv("COURSE_BUILD_DIR", str(lessons_build))
     nb = run_untouched(name)
     cells = [cell for cell in nb.cells if cell.cell_type == "code"]
     assert all(cell.execution_count is not None for cell in cells), f"{name}: not every cell ran"

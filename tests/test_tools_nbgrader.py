@@ -49,8 +49,8 @@ def test_nothing_is_overwritten_and_unknown_lessons_are_named(tmp_path):
         make.write_course(tmp_path, ["42"], timeout=600)
 
 
-def test_solutions_get_full_marks_and_an_untouched_student_copy_zero(tmp_path):
-    course, build = tmp_path / "course", tmp_path / "build"
+def test_solutions_get_full_marks_and_an_untouched_student_copy_zero(tmp_path, lessons_build):
+    course, build = tmp_path / "course", lessons_build
     tool("make_nbgrader_course").write_course(course, [name[:2] for name in LESSONS], timeout=600)
     # An instructor's hidden test, which the release drops and autograde must put back.
     source = course / "source" / LESSONS[0] / f"{LESSONS[0]}.ipynb"

@@ -8,7 +8,7 @@ import pytest
 from course_lib.config import seed_everything
 from course_lib.models.autoencoder import Autoencoder
 from course_lib.models.steps import track
-from course_lib.training import (CheckpointError, cosine_adam, fit_optionally_resumable,
+from course_lib.training import (EAGER_MAX_STEPS, CheckpointError, cosine_adam, fit_optionally_resumable,
                                  fit_resumable, seed_states, trained_history, trained_seconds)
 from course_lib.training import BatchLosses, StepScore
 
@@ -32,6 +32,19 @@ def test_checkpoint_files_and_history(tmp_path):
     assert state["epoch"] == 2 and state["history"]["loss"] == history["loss"]
     assert (tmp_path / "checkpoint.weights.h5").exists() and (tmp_path / "rng.npz").exists()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith("tmp-")]
+
+
+@pytest.mark.parametrize("fast, n, eager", [("1", 32 * EAGER_MAX_STEPS, True),
+                                            ("1", 32 * EAGER_MAX_STEPS + 1, False),
+                                            ("", 32, False)])
+def test_only_a_run_of_a_few_steps_in_fast_mode_skips_tracing(tmp_path, monkeypatch, fast, n,
+                                                             eager):
+    monkeypatch.setenv("COURSE_FAST", fast)
+    x = tiny_images(n)
+    for _ in ("trained", "reloaded"):
+        model = fresh_model()
+        fit_resumable(model, x, x, epochs=1, workdir=tmp_path, batch_size=32, verbose=0)
+        assert bool(model.run_eagerly) is eager
 
 
 def test_training_time_is_summed_over_sessions_and_kept_on_reload(tmp_path):
