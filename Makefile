@@ -54,6 +54,9 @@ OLDEST_TESTS := tests/models tests/checks/test_references.py tests/checks/test_t
 	tests/test_training.py tests/test_fingerprint.py tests/test_config.py tests/test_scoring.py \
 	tests/test_metrics.py tests/test_metrics_gan.py
 OLDEST_LESSON := notebooks/00_setup.ipynb
+# Two worker processes when the leg runs alone; one inside `make test`, where it shares the two
+# cores with the lessons' run, which keeps one core busy.
+OLDEST_PARALLEL ?= $(PARALLEL)
 # The tests that run lessons or commands end to end: legs of `make test` of their own.
 STUDENT_TESTS := tests/test_student_notebooks.py tests/test_tools_nbgrader.py
 COMMAND_TESTS := tests/test_commands_fast.py
@@ -136,7 +139,7 @@ test: unit
 		"lessons' models, the student copies and a fast run of every benchmark and tool; each" \
 		"prints its report when it ends."
 	@$(MAKE) --no-print-directory --keep-going -j3 --output-sync=target students commands-on-lessons \
-		oldest
+		oldest OLDEST_PARALLEL=
 
 # The unit tests in two worker processes (pytest-xdist), a test file per worker at a time: small
 # TensorFlow tests spend most of their time in Python, which one process runs on one core. The
@@ -191,7 +194,7 @@ else
 oldest: $(OLDEST_STAMP)
 	@$(OLDEST_VENV)/bin/python -c "import keras, tensorflow as tf; \
 		print('oldest versions: TensorFlow', tf.__version__, 'Keras', keras.__version__)"
-	$(OLDEST_VENV)/bin/python -m pytest -q $(PARALLEL) -k "not fresh_process" \
+	$(OLDEST_VENV)/bin/python -m pytest -q $(OLDEST_PARALLEL) -k "not fresh_process" \
 		$(OLDEST_TESTS)
 	rm -rf $(TEST_BUILD)-oldest
 	COURSE_FAST=1 COURSE_BUILD_DIR=$(TEST_BUILD)-oldest $(OLDEST_VENV)/bin/python -m pytest \

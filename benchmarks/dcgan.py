@@ -5,7 +5,8 @@ tutorial.
 Lesson 06's model (`recipes.lesson_dcgan`: D with 32 and 64 filters and dropout 0.3) and the
 same GAN with one thing changed each (`VARIANTS`: a spectrally normalized D of twice the widths
 without dropout, a D of twice the widths alone, for the lesson's epochs and for half of them,
-two time-scale learning rates, the hinge loss) train on the same data, batch and seed; the
+two time-scale learning rates, the hinge loss, batch normalization after D's second
+convolution as in the DCGAN paper's D) train on the same data, batch and seed; the
 lesson's own run is continued from a copy of its checkpoint to two and three times its 8 epochs
 (`LONGER_BUDGETS`); every run is reloaded when finished. Each is scored on the lesson's 5,000
 samples (seed 1) against the 10,000 test digits: Fréchet distance, confident share, precision
@@ -77,6 +78,7 @@ VARIANTS = {
         "d_optimizer": keras.optimizers.Adam(4e-4, beta_1=0.5),
         "g_optimizer": keras.optimizers.Adam(1e-4, beta_1=0.5)}},
     "hinge_": {"run": "lesson06_dcgan_hinge", "gan_class": HingeGAN},
+    "bn_": {"run": "lesson06_dcgan_bn", "discriminator": {"batch_norm": True}},
     "wide4_": {"run": "lesson06_dcgan_wide_e4", "discriminator": {"filters": (64, 128)},
                "epochs": lambda plan: plan["epochs"] // 2},
 }
@@ -304,7 +306,8 @@ def main(steps, keep_equal_steps=False):
     report.write_benchmark("dcgan", {**figures, **comparison})
     labels = {"": "lesson's dropout D", "sn_": "spectrally normalized D",
               "wide_": "D of twice the widths", "ttur_": "two time-scale learning rates",
-              "hinge_": "hinge loss", "wide4_": "D of twice the widths, half the epochs",
+              "hinge_": "hinge loss", "bn_": "batch-normalized D",
+              "wide4_": "D of twice the widths, half the epochs",
               **{f"e{e}_": f"lesson's run continued to {e} epochs"
                  for e in (comparison["lesson_epochs"] * f for f in LONGER_BUDGETS)}}
     for prefix, label in labels.items():

@@ -51,26 +51,32 @@ def upsample_to_image(x, filters: int):
 
 
 def build_discriminator(filters=(32, 64), dropout: float = 0.3, spectral_norm: bool = False,
-                        name: str = "discriminator"):
+                        batch_norm: bool = False, name: str = "discriminator"):
     """Images (n, 28, 28, 1) → strided convolutions (28 → 14 → 7) with LeakyReLU and dropout →
     one logit per image (positive: "looks real"). With `spectral_norm`, every convolution and
     the logit layer are wrapped in `SpectralNormalization` (Miyato et al. 2018), which divides
     each weight matrix by its largest singular value so that no layer can stretch its input by
-    more than a factor 1; pass `dropout=0` with it, as SN-GANs do."""
+    more than a factor 1; pass `dropout=0` with it, as SN-GANs do. With `batch_norm`, every
+    convolution but the first is followed by batch normalization, as in the DCGAN paper's
+    discriminator (Radford et al. 2016)."""
     inputs = keras.Input(IMAGE_SHAPE, name="image")
-    features = image_features(inputs, filters, dropout, spectral_norm)
+    features = image_features(inputs, filters, dropout, spectral_norm, batch_norm)
     return keras.Model(inputs, _maybe_normalized(layers.Dense(1, name="logit"), spectral_norm)(features),
                        name=name)
 
 
-def image_features(x, filters, dropout: float, spectral_norm: bool = False):
+def image_features(x, filters, dropout: float, spectral_norm: bool = False,
+                   batch_norm: bool = False):
     """Images → strided convolutions (28 → 14 → 7) with LeakyReLU and dropout (none at rate 0),
-    optionally spectrally normalized → flat features: the body of the course's discriminators."""
+    optionally spectrally normalized, optionally batch-normalized after every convolution but
+    the first → flat features: the body of the course's discriminators."""
     if not 0.0 <= dropout < 1.0:
         raise ValueError(f"dropout must lie in [0, 1), got {dropout!r}")
-    for n_filters in filters:
+    for i, n_filters in enumerate(filters):
         conv = layers.Conv2D(check_positive_int(n_filters, "filters"), 4, strides=2, padding="same")
         x = _maybe_normalized(conv, spectral_norm)(x)
+        if batch_norm and i > 0:
+            x = layers.BatchNormalization()(x)
         x = layers.LeakyReLU(0.2)(x)
         if dropout > 0:
             x = layers.Dropout(dropout)(x)

@@ -56,6 +56,16 @@ def test_spectral_norm_wraps_every_weight_layer_and_drops_dropout():
         build_discriminator(dropout=1.0)
 
 
+def test_batch_norm_follows_every_convolution_but_the_first():
+    normed = build_discriminator((8, 16, 32), batch_norm=True)
+    kinds = [type(layer).__name__ for layer in normed.layers
+             if type(layer).__name__ in ("Conv2D", "BatchNormalization")]
+    assert kinds == ["Conv2D", "Conv2D", "BatchNormalization", "Conv2D", "BatchNormalization"]
+    assert not any(isinstance(layer, keras.layers.BatchNormalization)
+                   for layer in build_discriminator().layers)
+    assert normed(images(3), training=True).shape == (3, 1)
+
+
 def test_gan_builds_the_discriminator_it_is_given_and_saves_the_choice(tmp_path):
     seed_everything(0)
     options = {"filters": (8, 16), "dropout": 0.0, "spectral_norm": True}
