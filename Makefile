@@ -65,19 +65,19 @@ LEG_TESTS     := $(STUDENT_TESTS) $(COMMAND_TESTS)
 QUICK_TESTS := tests/models tests/recipes tests/checks tests/test_scoring.py tests/test_data.py \
 	tests/test_validation.py tests/test_lint.py
 
-.PHONY: help course test quick unit commands commands-on-lessons lint notebooks lessons students oldest bench figures student headers \
+.PHONY: help course test quick unit commands oldest-then-commands lint notebooks lessons students oldest bench figures student headers \
 	executed lab
 
 help:
 	@echo "make course     run every notebook headless, HTML in build/html (COURSE_FAST=1 for minutes);"
 	@echo "                installs the course without the instructor tools (nbgrader)"
 	@echo "make test       the unit tests (linter included), then side by side: every notebook through"
-	@echo "                nbval in fast mode (then, on their models, the student copies, nbgrader's"
-	@echo "                round trip and a fast run of every benchmark and tool), and the unit"
-	@echo "                tests and one lesson with the oldest TensorFlow and Keras that"
-	@echo "                pyproject.toml allows for this Python ($(REQUIRES_PYTHON))"
+	@echo "                nbval in fast mode (then, on their models, the student copies and"
+	@echo "                nbgrader's round trip), and the unit tests and one lesson with the oldest"
+	@echo "                TensorFlow and Keras that pyproject.toml allows for this Python"
+	@echo "                ($(REQUIRES_PYTHON)), then a fast run of every benchmark and tool"
 	@echo "make quick      the inner loop: models, recipes, checks, scorer, data and the linter"
-	@echo "make commands   the fast run of every benchmark and tool, from an empty build folder"
+	@echo "make commands   the fast run of every benchmark and tool (one of make test's legs)"
 	@echo "make notebooks  every notebook through nbval in fast mode, then the student copies and"
 	@echo "                nbgrader's round trip on the lessons' models"
 	@echo "make lint       only the linter (ruff's pyflakes rules, notebooks included)"
@@ -129,17 +129,16 @@ $(STAMP): pyproject.toml | $(BIN)/python
 course: $(COURSE_STAMP)
 	$(BIN)/python tools/run_course.py
 
-# The unit tests first (two processes). Then, side by side, the oldest versions and the lessons
-# in fast mode; once the lessons have run, the student copies and nbgrader's round trip reload
-# their models in their build folder, and the fast run of every benchmark and tool starts from a
-# copy of it. A lesson run and a benchmark run keep about one core busy each. Each leg's report
-# prints when it ends (--output-sync), and `make test` fails when any leg fails.
+# The unit tests first (two processes). Then two chains side by side, each keeping about one core
+# busy: the lessons in fast mode, then the student copies and nbgrader's round trip on their
+# models; and the oldest versions, then the fast run of every benchmark and tool. Each target's
+# report prints when it ends (--output-sync), and `make test` fails when any of them fails.
 test: unit
-	@echo "Next, side by side: the oldest-versions leg and the lessons in fast mode; then, on the" \
-		"lessons' models, the student copies and a fast run of every benchmark and tool; each" \
-		"prints its report when it ends."
-	@$(MAKE) --no-print-directory --keep-going -j3 --output-sync=target students commands-on-lessons \
-		oldest OLDEST_PARALLEL=
+	@echo "Next, side by side: the lessons in fast mode (then the student copies on their models)," \
+		"and the oldest-versions leg (then a fast run of every benchmark and tool); each prints" \
+		"its report when it ends."
+	@$(MAKE) --no-print-directory --keep-going -j2 --output-sync=target students \
+		oldest-then-commands OLDEST_PARALLEL=
 
 # The unit tests in two worker processes (pytest-xdist), a test file per worker at a time: small
 # TensorFlow tests spend most of their time in Python, which one process runs on one core. The
@@ -151,27 +150,18 @@ unit: $(STAMP)
 commands: $(STAMP)
 	$(BIN)/python -m pytest --durations=5 $(COMMAND_TESTS)
 
-# The same, starting from a copy of the lessons' fast-mode build folder, as after
-# `COURSE_FAST=1 make course`: the runs a benchmark shares with a lesson are reloaded.
-commands-on-lessons: lessons
-	COMMANDS_TEST_BUILD=$(TEST_BUILD)-commands $(BIN)/python -m pytest --durations=5 $(COMMAND_TESTS)
-
-quick: $(STAMP)
-	$(BIN)/python -m pytest -q -k "not fresh_process" $(QUICK_TESTS)
-
-lint: $(STAMP)
-	$(BIN)/python -m ruff check course_lib benchmarks tools tests notebooks
+oldest-then-commands: oldest
+	@$(MAKE) --no-print-directory commands
 
 # Notebooks run in fast mode with their own build folder, emptied first, so nothing from an
-# earlier full run is reused and nothing of it is touched; a copy of it is left for the fast run
-# of the commands. Then the untouched student copies run in the same folder, as a learner's
-# second pass would, reloading the lessons' models, and nbgrader grades two lessons there.
+# earlier full run is reused and nothing of it is touched. Then the untouched student copies run
+# in the same folder, as a learner's second pass would, reloading the lessons' models, and
+# nbgrader grades two lessons there.
 notebooks: students
 
 lessons: $(STAMP)
-	rm -rf $(TEST_BUILD) $(TEST_BUILD)-commands
+	rm -rf $(TEST_BUILD)
 	COURSE_FAST=1 COURSE_BUILD_DIR=$(TEST_BUILD) $(BIN)/python -m pytest $(NBVAL) notebooks/
-	cp -R $(TEST_BUILD) $(TEST_BUILD)-commands
 
 students: lessons
 	STUDENT_TEST_BUILD=$(TEST_BUILD) $(BIN)/python -m pytest --durations=5 $(STUDENT_TESTS)

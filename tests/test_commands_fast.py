@@ -8,7 +8,6 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -27,11 +26,7 @@ def fingerprint():
 
 @pytest.fixture(scope="module")
 def build(tmp_path_factory):
-    """A scratch build folder, or COMMANDS_TEST_BUILD: `make test` sets it to a copy of the
-    folder its notebooks leg ran the lessons in, so the benchmarks reload the runs they share
-    with a lesson, as after `COURSE_FAST=1 make course`."""
-    given = os.environ.get("COMMANDS_TEST_BUILD")
-    return Path(given) if given else tmp_path_factory.mktemp("commands") / "build"
+    return tmp_path_factory.mktemp("commands") / "build"
 
 
 def run(build, *command, timeout=900):
