@@ -153,6 +153,12 @@ commands: $(STAMP)
 oldest-then-commands: oldest
 	@$(MAKE) --no-print-directory commands
 
+quick: $(STAMP)
+	$(BIN)/python -m pytest -q -k "not fresh_process" $(QUICK_TESTS)
+
+lint: $(STAMP)
+	$(BIN)/python -m ruff check course_lib benchmarks tools tests notebooks
+
 # Notebooks run in fast mode with their own build folder, emptied first, so nothing from an
 # earlier full run is reused and nothing of it is touched. Then the untouched student copies run
 # in the same folder, as a learner's second pass would, reloading the lessons' models, and

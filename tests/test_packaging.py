@@ -222,3 +222,11 @@ def test_installing_where_tensorflow_exists_changes_nothing_but_the_course(tmp_p
     assert result.returncode == 0, result.stderr[-2000:]
     planned = {item["metadata"]["name"].lower() for item in json.loads(report.read_text())["install"]}
     assert planned <= {"course_lib", "course-lib"}, f"would also install {planned}"
+
+
+def test_every_target_make_help_lists_is_a_rule():
+    makefile = (ROOT / "Makefile").read_text()
+    listed = set(re.findall(r'@echo "make (\w+)', makefile))
+    rules = set(re.findall(r"^([\w-]+):", makefile, re.M))
+    assert {"course", "test", "quick", "lint", "commands"} <= listed
+    assert listed <= rules, f"make help lists targets with no rule: {sorted(listed - rules)}"

@@ -8,8 +8,9 @@ import pytest
 from course_lib.config import seed_everything
 from course_lib.models.autoencoder import Autoencoder
 from course_lib.models.steps import track
-from course_lib.training import (EAGER_MAX_STEPS, CheckpointError, cosine_adam, fit_optionally_resumable,
-                                 fit_resumable, seed_states, trained_history, trained_seconds)
+from course_lib.training import (EAGER_MAX_STEPS, CheckpointError, cosine_adam,
+                                 fit_optionally_resumable, fit_resumable, seed_states,
+                                 trained_history, trained_seconds)
 from course_lib.training import BatchLosses, StepScore
 
 
