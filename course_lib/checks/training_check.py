@@ -18,16 +18,17 @@ def train_alike(exercise: str, learner, reference, batches, mistakes: dict = Non
     per batch (an array x, or a tuple (x, y)), and raise `ExerciseError` unless every step's
     losses and the final weights agree.
 
-    `mistakes` maps a hint to a model built alike that makes that mistake: the first whose
-    losses and final weights the learner's match is named. Returns the learner's losses, one
-    dict per step.
+    `mistakes` maps a hint to a model built alike that makes that mistake, or to a function
+    without arguments that builds one; it may itself be a function that returns that mapping.
+    Functions are called only when the learner's run differs. The first mistake whose losses
+    and final weights the learner's match is named. Returns the learner's losses, one dict per
+    step.
     """
     batches = list(batches)
     if not batches:
         raise ValueError("train_alike needs at least one batch")
-    for model in (learner, reference, *(mistakes or {}).values()):
-        if not model.built:
-            raise ValueError("build every model (call it on a batch) before train_alike")
+    given = mistakes.values() if isinstance(mistakes, dict) else ()
+    _require_built(learner, reference, *(model for model in given if not _is_builder(model)))
     start = reference.get_weights()
     learner_losses = _train(exercise, learner, start, batches)
     reference_losses = _train("the reference", reference, start, batches)
@@ -36,7 +37,12 @@ def train_alike(exercise: str, learner, reference, batches, mistakes: dict = Non
     moved = _moved_weight(learner, reference, rtol, atol) if step is None else None
     if step is None and moved is None:
         return learner_losses
+    if callable(mistakes):
+        mistakes = mistakes()
     for hint, model in (mistakes or {}).items():
+        if _is_builder(model):
+            model = model()
+            _require_built(model)
         wrong = _train("a known mistake", model, start, batches)
         if (_first_difference(learner_losses, wrong, rtol, atol) is None
                 and _moved_weight(learner, model, rtol, atol) is None):
@@ -83,17 +89,20 @@ def train_class_alike(name, learner_class, reference_class, build, batches, mist
         raise ExerciseError(f"{name}: pass your class itself (a subclass of "
                             f"{reference_class.__name__}), got {learner_class!r}")
     learner, reference = build(learner_class), build(reference_class)
-    try:
-        train_alike(name, learner, reference, batches)
-    except NotDoneYet:
-        raise
-    except ExerciseError:
-        known = {hint: build(cls) for hint, cls in mistakes().items()}
-        train_alike(name, build(learner_class), build(reference_class), batches, known)
-        raise
+    train_alike(name, learner, reference, batches,
+                lambda: {hint: lambda cls=cls: build(cls) for hint, cls in mistakes().items()})
     if after is not None:
         after(learner, reference)
     return None if falls is None else loss_falls(name, learner, batches[0], steps=10, key=falls)
+
+
+def _is_builder(model) -> bool:
+    return callable(model) and not hasattr(model, "built")
+
+
+def _require_built(*models):
+    if not all(model.built for model in models):
+        raise ValueError("build every model (call it on a batch) before train_alike")
 
 
 def _train(exercise, model, weights, batches):

@@ -19,10 +19,12 @@ def images(n=16, seed=0):
     return np.random.default_rng(seed).random((n, 28, 28, 1)).astype(np.float32)
 
 
-def tiny_model(**kwargs):
+def tiny_model(compiled=False, **kwargs):
+    """A tiny U-Net diffusion model whose `fit` runs eagerly, since tracing a U-Net's step takes
+    far longer than a few steps; `compiled`: traced into a graph, as the lessons train it."""
     seed_everything(0)
     model = Diffusion(widths=(4, 8, 8), groups=2, timesteps=50, **kwargs)
-    model.compile(optimizer=keras.optimizers.Adam(1e-3))
+    model.compile(optimizer=keras.optimizers.Adam(1e-3), run_eagerly=not compiled)
     return model
 
 
