@@ -1,18 +1,20 @@
-"""Lesson 06 benchmark: the lesson's DCGAN against the same GAN with one thing changed, the
-lesson's run trained for longer, and the course GAN against the recipe of the TensorFlow DCGAN
-tutorial.
+"""Lesson 06 benchmark: the lesson's DCGAN, the course's first discriminator with one thing
+changed at a time, that discriminator's run trained for longer, and the course GAN against the
+recipe of the TensorFlow DCGAN tutorial.
 
-Lesson 06's model (`recipes.lesson_dcgan`: D with 32 and 64 filters and dropout 0.3) and the
-same GAN with one thing changed each (`VARIANTS`: a spectrally normalized D of twice the widths
-without dropout, a D of twice the widths alone, for the lesson's epochs and for half of them,
-two time-scale learning rates, the hinge loss, batch normalization after D's second
-convolution as in the DCGAN paper's D) train on the same data, batch and seed; the
-lesson's own run is continued from a copy of its checkpoint to two and three times its 8 epochs
-(`LONGER_BUDGETS`); every run is reloaded when finished. Each is scored on the lesson's 5,000
-samples (seed 1) against the 10,000 test digits: Fréchet distance, confident share, precision
-and recall, every class share, and its last epoch's mean D(x) and D(G(z)); the images per
-second of a training step of each setting are measured in alternation, in the same process and
-conditions.
+Lesson 06's model (`recipes.lesson_dcgan`: a D with 32 and 64 filters, dropout 0.3 and batch
+normalization after its second convolution) won this comparison and replaced the course's first
+D, the same network without batch norm (`build_discriminator`'s defaults, the run "dropout_").
+Every other variant changes one thing from that first D (`VARIANTS`: a spectrally normalized D
+of twice the widths without dropout, a D of twice the widths alone, for the lesson's epochs and
+for half of them, two time-scale learning rates, the hinge loss); the lesson's D is the one that
+adds batch normalization, as in the DCGAN paper's D. All train on the same data, batch and
+seed; the first D's run is continued from a copy of its checkpoint to two and three times its 8
+epochs (`LONGER_BUDGETS`); every run is reloaded when finished. Each is scored on the lesson's
+5,000 samples (seed 1) against the 10,000 test digits: Fréchet distance, confident share,
+precision and recall, every class share, and its last epoch's mean D(x) and D(G(z)); the images
+per second of a training step of each setting are measured in alternation, in the same process
+and conditions.
 
 The reference re-implements, in our own code, the architecture and hyperparameters of
 tensorflow.org/tutorials/generative/dcgan: noise of 100 numbers; generator Dense(7·7·256) →
@@ -22,7 +24,8 @@ LeakyReLU and dropout 0.3, then one logit; cross-entropy on logits; Adam(1e-4) f
 batch 256; data scaled to [−1, 1]; both networks updated from one forward pass per step.
 
 For the tutorial comparison both models train for the same number of generator steps on the
-same MNIST training images; the course model there is `GAN` with its default discriminator.
+same MNIST training images; the course model there is `GAN` with `build_discriminator`'s
+defaults (the first D, without batch norm).
 Each is scored on 10,000 generated digits: the Fréchet distance to the 10,000 test digits in the
 feature space of the lesson-01 CNN (lower is better; beside it the yardstick, 10,000 real
 training digits scored the same way, five draws), the largest and smallest class share of
@@ -53,8 +56,9 @@ from keras import layers
 
 from course_lib import config, data, report, training
 from course_lib.models.gan import GAN, HingeGAN
-from course_lib.recipes import (DCGAN_RUN, dcgan_plan, lesson_dcgan, reference_classifier,
-                                require_finished, train_dcgan)
+from course_lib.recipes import (dcgan_plan, lesson_dcgan, reference_classifier, require_finished,
+                                train_dcgan)
+from course_lib.recipes.dcgan import LESSON_DISCRIMINATOR
 from course_lib.scoring import ImageScorer
 from course_lib.validation import check_positive_int
 
@@ -62,15 +66,19 @@ COURSE_BATCH = 128
 REFERENCE_BATCH = 256
 REFERENCE_NOISE = 100
 FRAMES = 10
-# Lesson 06's GAN with one thing changed each: prefix of its figures → run, discriminator
-# options, optimizers factory, GAN class, epochs (the lesson's unless named). "sn_": spectral
-# normalization (Miyato et al. 2018) on a D of twice the widths without dropout, as SN-GANs
-# train; "wide_": capacity alone, D of twice the widths with the lesson's dropout; "ttur_": the
-# two time-scale update rule (Heusel et al. 2017), D's Adam at 4e-4 and G's at 1e-4 instead of
-# 2e-4 each (β1 = 0.5 as in the lesson); "hinge_": the hinge loss (Lim & Ye 2017, as SN-GANs
-# train) in place of cross-entropy, same cost per step; "wide4_": the wide D for half the
-# epochs, about the lesson's wall-clock budget since its step costs about twice as much.
+# The course's first D (`build_discriminator`'s defaults) and that GAN with one thing changed
+# each: prefix of its figures → run, discriminator options, optimizers factory, GAN class, epochs
+# (the lesson's unless named). "dropout_": the first D itself, the reference of every other
+# variant; "sn_": spectral normalization (Miyato et al. 2018) on a D of twice the widths without
+# dropout, as SN-GANs train; "wide_": capacity alone, D of twice the widths with the lesson's
+# dropout; "ttur_": the two time-scale update rule (Heusel et al. 2017), D's Adam at 4e-4 and G's
+# at 1e-4 instead of 2e-4 each (β1 = 0.5 as in the lesson); "hinge_": the hinge loss (Lim & Ye
+# 2017, as SN-GANs train) in place of cross-entropy, same cost per step; "wide4_": the wide D for
+# half the epochs, about the first D's wall-clock budget since its step costs about twice as
+# much. The change that won, batch normalization in D, is the lesson's own run (no prefix).
+BASE = "dropout_"
 VARIANTS = {
+    BASE: {"run": "lesson06_dcgan_dropout", "discriminator": {}},
     "sn_": {"run": "lesson06_dcgan_sn",
             "discriminator": {"filters": (64, 128), "dropout": 0.0, "spectral_norm": True}},
     "wide_": {"run": "lesson06_dcgan_wide", "discriminator": {"filters": (64, 128)}},
@@ -78,11 +86,10 @@ VARIANTS = {
         "d_optimizer": keras.optimizers.Adam(4e-4, beta_1=0.5),
         "g_optimizer": keras.optimizers.Adam(1e-4, beta_1=0.5)}},
     "hinge_": {"run": "lesson06_dcgan_hinge", "gan_class": HingeGAN},
-    "bn_": {"run": "lesson06_dcgan_bn", "discriminator": {"batch_norm": True}},
     "wide4_": {"run": "lesson06_dcgan_wide_e4", "discriminator": {"filters": (64, 128)},
                "epochs": lambda plan: plan["epochs"] // 2},
 }
-# Lesson 06's own run continued (from a copy of its checkpoint) to these multiples of its epochs.
+# The first D's run continued (from a copy of its checkpoint) to these multiples of its epochs.
 LONGER_BUDGETS = (2, 3)
 EQUAL_STEPS_KEYS = (
     "fd_course", "fd_reference", "fd_untrained", "fd_real_yardstick", "fd_real_yardstick_std",
@@ -169,22 +176,22 @@ def batches(x, batch_size, steps, seed):
 
 
 def discriminator_comparison() -> dict:
-    """Lesson 06's run, each of `VARIANTS` and the lesson's run continued to each of
+    """Lesson 06's run, each of `VARIANTS` and the first D's run continued to each of
     `LONGER_BUDGETS` times its epochs (each trained or reloaded), scored like the lesson's last
     epoch, with the training speed of each setting."""
     plan = dcgan_plan()
     (x_train, _), (x_test, _) = data.load_mnist(n_train=plan["n_train"], n_test=plan["n_test"])
     scorer = ImageScorer(reference_classifier(verbose=2), x_test)
     runs = {"": (lesson_dcgan(verbose=2), plan["epochs"])}  # the lesson's figures carry no prefix
-    settings = {"": {}}
+    settings = {"": {"discriminator": LESSON_DISCRIMINATOR}}
     for prefix, variant in VARIANTS.items():
         epochs = variant["epochs"](plan) if "epochs" in variant else plan["epochs"]
         runs[prefix] = (train_variant(x_train, variant, epochs), epochs)
         settings[prefix] = variant
-    previous = DCGAN_RUN
+    previous = VARIANTS[BASE]["run"]
     for epochs in (plan["epochs"] * factor for factor in LONGER_BUDGETS):
-        runs[f"e{epochs}_"] = (continued_lesson_run(x_train, epochs, previous), epochs)
-        previous = f"{DCGAN_RUN}_e{epochs}"
+        runs[f"{BASE}e{epochs}_"] = (continued_run(x_train, epochs, previous), epochs)
+        previous = f"{VARIANTS[BASE]['run']}_e{epochs}"
     speeds = images_per_second(settings, x_train)
     figures = {"lesson_epochs": plan["epochs"], "lesson_n_score": plan["n_score"]}
     for prefix, ((gan, history), epochs) in runs.items():
@@ -193,7 +200,7 @@ def discriminator_comparison() -> dict:
         figures.update({prefix + key: score[key] for key in ("confident_share", "precision", "recall")})
         figures.update({prefix + "d_real": history["d_real"][-1],
                         prefix + "d_fake": history["d_fake"][-1]})
-        if prefix in speeds:  # a longer run of the lesson's setting has the lesson's speed
+        if prefix in speeds:  # a longer run of the first D has that D's speed
             figures[prefix + "img_per_s"] = speeds[prefix]
         if prefix:
             figures[prefix + "epochs"] = epochs
@@ -211,18 +218,19 @@ def train_variant(x_train, variant: dict, epochs: int):
                        gan_class=variant.get("gan_class", GAN))
 
 
-def continued_lesson_run(x_train, epochs: int, previous: str):
-    """Lesson 06's run continued to `epochs` under run `<DCGAN_RUN>_e<epochs>`, started from a
+def continued_run(x_train, epochs: int, previous: str):
+    """The first D's run continued to `epochs` under run `<its name>_e<epochs>`, started from a
     copy of the finished checkpoint of run `previous` (weights, optimizer and random states), so
-    the lesson's own checkpoint is left alone; each epoch sees the batches an uninterrupted
-    run would have seen (their order depends only on the seed and the epoch)."""
-    workdir = config.checkpoint_dir(f"{DCGAN_RUN}_e{epochs}")
+    that checkpoint is left alone; each epoch sees the batches an uninterrupted run would have
+    seen (their order depends only on the seed and the epoch)."""
+    workdir = config.checkpoint_dir(f"{VARIANTS[BASE]['run']}_e{epochs}")
     if not (workdir / training.STATE).exists():
         source = require_finished(previous, "benchmarks/dcgan.py")
         workdir.mkdir(parents=True, exist_ok=True)
         for name in (training.WEIGHTS, training.RNG, training.STATE):
             shutil.copy2(source / name, workdir / name)
-    return train_dcgan(x_train, epochs=epochs, name=workdir.name)
+    return train_dcgan(x_train, epochs=epochs, name=workdir.name,
+                       discriminator=VARIANTS[BASE]["discriminator"])
 
 
 def images_per_second(settings: dict, x, steps: int = None, rounds: int = 3) -> dict:
@@ -304,11 +312,11 @@ def main(steps, keep_equal_steps=False):
     figures = committed_equal_steps() if keep_equal_steps else equal_steps(steps)
     comparison = discriminator_comparison()
     report.write_benchmark("dcgan", {**figures, **comparison})
-    labels = {"": "lesson's dropout D", "sn_": "spectrally normalized D",
-              "wide_": "D of twice the widths", "ttur_": "two time-scale learning rates",
-              "hinge_": "hinge loss", "bn_": "batch-normalized D",
+    labels = {"": "lesson's D (batch norm)", BASE: "first D (dropout, no batch norm)",
+              "sn_": "spectrally normalized D", "wide_": "D of twice the widths",
+              "ttur_": "two time-scale learning rates", "hinge_": "hinge loss",
               "wide4_": "D of twice the widths, half the epochs",
-              **{f"e{e}_": f"lesson's run continued to {e} epochs"
+              **{f"{BASE}e{e}_": f"first D's run continued to {e} epochs"
                  for e in (comparison["lesson_epochs"] * f for f in LONGER_BUDGETS)}}
     for prefix, label in labels.items():
         shares = [comparison[f"{prefix}class_share_{d}"] for d in range(10)]

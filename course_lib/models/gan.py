@@ -112,7 +112,8 @@ class GAN(TwoOptimizerModel):
     `fit(images)` takes images in [0, 1]; each batch does one discriminator update and then one
     generator update. Calling the model on images returns the discriminator's logits.
     `discriminator` holds the options of `build_discriminator` (e.g. `{"spectral_norm": True}`);
-    without it, D is the builder's default, the small dropout discriminator.
+    without it, D is the builder's default, the small dropout discriminator without batch norm
+    (lesson 06 passes `recipes.dcgan.LESSON_DISCRIMINATOR`, which adds it).
     """
 
     def __init__(self, noise_dim: int = NOISE_DIM, seed: int = 0, discriminator: dict = None,

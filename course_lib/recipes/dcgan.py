@@ -15,7 +15,7 @@ from .runs import NotTrainedError, Trained, train_or_reload
 
 DCGAN_RUN = "lesson06_dcgan"
 DCGAN_FILE = "dcgan_generator.keras"
-LESSON_DISCRIMINATOR = {}  # options of lesson 06's D: `build_discriminator`'s defaults
+LESSON_DISCRIMINATOR = {"batch_norm": True}  # options of lesson 06's D for `build_discriminator`
 
 
 def dcgan_plan() -> dict:

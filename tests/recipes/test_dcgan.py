@@ -2,6 +2,7 @@
 
 import json
 
+import keras
 import numpy as np
 import pytest
 
@@ -22,6 +23,9 @@ def test_the_lesson_run_keeps_its_record_and_saves_the_one_generator_file(monkey
     with pytest.raises(recipes.NotTrainedError, match="run lesson 06"):
         recipes.dcgan_generator()
     gan, history = recipes.lesson_dcgan(verbose=0)
+    # The lesson's D is the batch-normalized one that won benchmarks/dcgan.py (history.md).
+    assert gan.discriminator_options == {"batch_norm": True}
+    assert any(isinstance(layer, keras.layers.BatchNormalization) for layer in gan.discriminator.layers)
     epochs = recipes.dcgan_plan()["epochs"]
     assert len(history["d_loss"]) == len(history["frechet"]) == epochs
     workdir = checkpoint_dir(recipes.DCGAN_RUN)
