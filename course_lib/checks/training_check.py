@@ -9,7 +9,7 @@ learner's subclass of one of the course's models, and then checks that its loss 
 
 import numpy as np
 
-from .feedback import ExerciseError, NotDoneYet, run_learner
+from .feedback import ExerciseError, run_learner
 
 
 def train_alike(exercise: str, learner, reference, batches, mistakes: dict = None,
