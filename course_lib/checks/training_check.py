@@ -18,17 +18,15 @@ def train_alike(exercise: str, learner, reference, batches, mistakes: dict = Non
     per batch (an array x, or a tuple (x, y)), and raise `ExerciseError` unless every step's
     losses and the final weights agree.
 
-    `mistakes` maps a hint to a model built alike that makes that mistake, or to a function
-    without arguments that builds one; it may itself be a function that returns that mapping.
-    Functions are called only when the learner's run differs. The first mistake whose losses
-    and final weights the learner's match is named. Returns the learner's losses, one dict per
-    step.
+    `mistakes` maps a hint to a model built alike that makes that mistake, or is a function
+    without arguments that returns that mapping, called only when the learner's run differs.
+    The first mistake whose losses and final weights the learner's match is named. Returns the
+    learner's losses, one dict per step.
     """
     batches = list(batches)
     if not batches:
         raise ValueError("train_alike needs at least one batch")
-    given = mistakes.values() if isinstance(mistakes, dict) else ()
-    _require_built(learner, reference, *(model for model in given if not _is_builder(model)))
+    _require_built(learner, reference, *(mistakes.values() if isinstance(mistakes, dict) else ()))
     start = reference.get_weights()
     learner_losses = _train(exercise, learner, start, batches)
     reference_losses = _train("the reference", reference, start, batches)
@@ -39,10 +37,8 @@ def train_alike(exercise: str, learner, reference, batches, mistakes: dict = Non
         return learner_losses
     if callable(mistakes):
         mistakes = mistakes()
+        _require_built(*mistakes.values())
     for hint, model in (mistakes or {}).items():
-        if _is_builder(model):
-            model = model()
-            _require_built(model)
         wrong = _train("a known mistake", model, start, batches)
         if (_first_difference(learner_losses, wrong, rtol, atol) is None
                 and _moved_weight(learner, model, rtol, atol) is None):
@@ -90,14 +86,10 @@ def train_class_alike(name, learner_class, reference_class, build, batches, mist
                             f"{reference_class.__name__}), got {learner_class!r}")
     learner, reference = build(learner_class), build(reference_class)
     train_alike(name, learner, reference, batches,
-                lambda: {hint: lambda cls=cls: build(cls) for hint, cls in mistakes().items()})
+                lambda: {hint: build(cls) for hint, cls in mistakes().items()})
     if after is not None:
         after(learner, reference)
     return None if falls is None else loss_falls(name, learner, batches[0], steps=10, key=falls)
-
-
-def _is_builder(model) -> bool:
-    return callable(model) and not hasattr(model, "built")
 
 
 def _require_built(*models):
