@@ -8,7 +8,8 @@ D, the same network without batch norm (`build_discriminator`'s defaults, the ru
 Every other variant changes one thing from that first D (`VARIANTS`: a spectrally normalized D
 of twice the widths without dropout, a D of twice the widths alone, for the lesson's epochs and
 for half of them, two time-scale learning rates, the hinge loss); the lesson's D is the one that
-adds batch normalization, as in the DCGAN paper's D. All train on the same data, batch and
+adds batch normalization, as in the DCGAN paper's D. One variant changes one thing from the
+lesson's D instead: a minibatch standard deviation channel (`mbstd_`). All train on the same data, batch and
 seed; the first D's run is continued from a copy of its checkpoint to two and three times its 8
 epochs (`LONGER_BUDGETS`); every run is reloaded when finished. Each is scored on the lesson's
 5,000 samples (seed 1) against the 10,000 test digits: Fréchet distance, confident share,
@@ -76,6 +77,8 @@ FRAMES = 10
 # 2017, as SN-GANs train) in place of cross-entropy, same cost per step; "wide4_": the wide D for
 # half the epochs, about the first D's wall-clock budget since its step costs about twice as
 # much. The change that won, batch normalization in D, is the lesson's own run (no prefix).
+# "mbstd_" changes one thing from the lesson's D: a minibatch standard deviation channel after its
+# first convolution (Karras et al. 2018), a remedy for too little variety (the class band).
 BASE = "dropout_"
 VARIANTS = {
     BASE: {"run": "lesson06_dcgan_dropout", "discriminator": {}},
@@ -88,6 +91,8 @@ VARIANTS = {
     "hinge_": {"run": "lesson06_dcgan_hinge", "gan_class": HingeGAN},
     "wide4_": {"run": "lesson06_dcgan_wide_e4", "discriminator": {"filters": (64, 128)},
                "epochs": lambda plan: plan["epochs"] // 2},
+    "mbstd_": {"run": "lesson06_dcgan_mbstd",
+               "discriminator": {**LESSON_DISCRIMINATOR, "minibatch_std": True}},
 }
 # The first D's run continued (from a copy of its checkpoint) to these multiples of its epochs.
 LONGER_BUDGETS = (2, 3)
@@ -316,6 +321,7 @@ def main(steps, keep_equal_steps=False):
               "sn_": "spectrally normalized D", "wide_": "D of twice the widths",
               "ttur_": "two time-scale learning rates", "hinge_": "hinge loss",
               "wide4_": "D of twice the widths, half the epochs",
+              "mbstd_": "lesson's D with a minibatch standard deviation channel",
               **{f"{BASE}e{e}_": f"first D's run continued to {e} epochs"
                  for e in (comparison["lesson_epochs"] * f for f in LONGER_BUDGETS)}}
     for prefix, label in labels.items():

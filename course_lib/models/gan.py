@@ -51,25 +51,28 @@ def upsample_to_image(x, filters: int):
 
 
 def build_discriminator(filters=(32, 64), dropout: float = 0.3, spectral_norm: bool = False,
-                        batch_norm: bool = False, name: str = "discriminator"):
+                        batch_norm: bool = False, minibatch_std: bool = False,
+                        name: str = "discriminator"):
     """Images (n, 28, 28, 1) → strided convolutions (28 → 14 → 7) with LeakyReLU and dropout →
     one logit per image (positive: "looks real"). With `spectral_norm`, every convolution and
     the logit layer are wrapped in `SpectralNormalization` (Miyato et al. 2018), which divides
     each weight matrix by its largest singular value so that no layer can stretch its input by
     more than a factor 1; pass `dropout=0` with it, as SN-GANs do. With `batch_norm`, every
     convolution but the first is followed by batch normalization, as in the DCGAN paper's
-    discriminator (Radford et al. 2016)."""
+    discriminator (Radford et al. 2016). With `minibatch_std`, a `MinibatchStdDev` channel
+    follows the first convolution (Karras et al. 2018)."""
     inputs = keras.Input(IMAGE_SHAPE, name="image")
-    features = image_features(inputs, filters, dropout, spectral_norm, batch_norm)
+    features = image_features(inputs, filters, dropout, spectral_norm, batch_norm, minibatch_std)
     return keras.Model(inputs, _maybe_normalized(layers.Dense(1, name="logit"), spectral_norm)(features),
                        name=name)
 
 
 def image_features(x, filters, dropout: float, spectral_norm: bool = False,
-                   batch_norm: bool = False):
+                   batch_norm: bool = False, minibatch_std: bool = False):
     """Images → strided convolutions (28 → 14 → 7) with LeakyReLU and dropout (none at rate 0),
     optionally spectrally normalized, optionally batch-normalized after every convolution but
-    the first → flat features: the body of the course's discriminators."""
+    the first, optionally with a `MinibatchStdDev` channel after the first → flat features: the
+    body of the course's discriminators."""
     if not 0.0 <= dropout < 1.0:
         raise ValueError(f"dropout must lie in [0, 1), got {dropout!r}")
     for i, n_filters in enumerate(filters):
@@ -80,7 +83,25 @@ def image_features(x, filters, dropout: float, spectral_norm: bool = False,
         x = layers.LeakyReLU(0.2)(x)
         if dropout > 0:
             x = layers.Dropout(dropout)(x)
+        if minibatch_std and i == 0:
+            x = MinibatchStdDev()(x)
     return layers.Flatten()(x)
+
+
+@keras.saving.register_keras_serializable(package="course_lib")
+class MinibatchStdDev(layers.Layer):
+    """Appends one channel to feature maps (n, h, w, c): the standard deviation of each feature
+    across the batch, averaged over all features, the same number at every position of every
+    image (Karras et al. 2018, "Progressive Growing of GANs", section 3). A batch of look-alike
+    fakes has a smaller spread than a batch of real images, and D can see it; so D's verdict on
+    an image also depends on the batch it comes in."""
+
+    def call(self, x):
+        spread = ops.mean(ops.sqrt(ops.var(x, axis=0) + 1e-8))
+        return ops.concatenate([x, ops.ones_like(x[..., :1]) * spread], axis=-1)
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape[:-1], input_shape[-1] + 1)
 
 
 def _maybe_normalized(layer, spectral_norm: bool):

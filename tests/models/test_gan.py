@@ -7,8 +7,8 @@ import tensorflow as tf
 
 from course_lib import training
 from course_lib.config import seed_everything
-from course_lib.models.gan import (GAN, HingeGAN, build_discriminator, build_generator,
-                                   discriminator_loss, generator_loss, hinge_discriminator_loss,
+from course_lib.models.gan import (GAN, HingeGAN, MinibatchStdDev, build_discriminator,
+                                   build_generator, discriminator_loss, generator_loss, hinge_discriminator_loss,
                                    hinge_generator_loss)
 
 
@@ -66,6 +66,21 @@ def test_batch_norm_follows_every_convolution_but_the_first():
     assert normed(images(3), training=True).shape == (3, 1)
 
 
+def test_the_minibatch_channel_holds_the_batchs_mean_spread():
+    x = np.random.default_rng(0).normal(size=(5, 3, 3, 2)).astype(np.float32)
+    out = np.asarray(MinibatchStdDev()(x))
+    assert out.shape == (5, 3, 3, 3)
+    np.testing.assert_array_equal(out[..., :2], x)
+    np.testing.assert_allclose(out[..., 2], x.std(axis=0).mean(), rtol=1e-4)
+    same = np.asarray(MinibatchStdDev()(np.repeat(x[:1], 4, axis=0)))
+    assert np.allclose(same[..., 2], 0.0, atol=1e-3)  # identical images: no spread
+    with_channel = build_discriminator((8, 16), minibatch_std=True)
+    kinds = [type(layer).__name__ for layer in with_channel.layers
+             if type(layer).__name__ in ("Conv2D", "MinibatchStdDev")]
+    assert kinds == ["Conv2D", "MinibatchStdDev", "Conv2D"]
+    assert with_channel(images(3), training=True).shape == (3, 1)
+
+
 def test_gan_builds_the_discriminator_it_is_given_and_saves_the_choice(tmp_path):
     seed_everything(0)
     options = {"filters": (8, 16), "dropout": 0.0, "spectral_norm": True}
@@ -79,6 +94,13 @@ def test_gan_builds_the_discriminator_it_is_given_and_saves_the_choice(tmp_path)
     np.testing.assert_allclose(loaded.discriminate(images(4)), gan.discriminate(images(4)),
                                atol=1e-6)
     assert GAN(noise_dim=8).discriminator.count_params() == build_discriminator().count_params()
+    batch_spread = GAN(noise_dim=8, discriminator={"filters": (8, 16), "minibatch_std": True})
+    batch_spread.compile()
+    batch_spread.fit(images(8), batch_size=8, epochs=1, verbose=0)
+    batch_spread.save(tmp_path / "mbstd.keras")
+    reloaded = keras.saving.load_model(tmp_path / "mbstd.keras")
+    np.testing.assert_allclose(reloaded.discriminate(images(4)),
+                               batch_spread.discriminate(images(4)), atol=1e-6)
 
 
 def test_generator_gradient_norm_is_seeded_and_changes_nothing():
