@@ -9,8 +9,8 @@ Every other variant changes one thing from that first D (`VARIANTS`: a spectrall
 of twice the widths without dropout, a D of twice the widths alone, for the lesson's epochs and
 for half of them, two time-scale learning rates, the hinge loss); the lesson's D is the one that
 adds batch normalization, as in the DCGAN paper's D. One variant changes one thing from the
-lesson's D instead: a minibatch standard deviation channel (`mbstd_`). All train on the same data, batch and
-seed; the first D's run is continued from a copy of its checkpoint to two and three times its 8
+lesson's D instead: a minibatch standard deviation channel (`mbstd_`). All train on the same
+data, batch and seed; the first D's run is continued from a copy of its checkpoint to two and three times its 8
 epochs (`LONGER_BUDGETS`); every run is reloaded when finished. Each is scored on the lesson's
 5,000 samples (seed 1) against the 10,000 test digits: Fréchet distance, confident share,
 precision and recall, every class share, and its last epoch's mean D(x) and D(G(z)); the images

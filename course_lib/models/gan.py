@@ -60,7 +60,7 @@ def build_discriminator(filters=(32, 64), dropout: float = 0.3, spectral_norm: b
     more than a factor 1; pass `dropout=0` with it, as SN-GANs do. With `batch_norm`, every
     convolution but the first is followed by batch normalization, as in the DCGAN paper's
     discriminator (Radford et al. 2016). With `minibatch_std`, a `MinibatchStdDev` channel
-    follows the first convolution (Karras et al. 2018)."""
+    follows the first convolution's activation and dropout (Karras et al. 2018)."""
     inputs = keras.Input(IMAGE_SHAPE, name="image")
     features = image_features(inputs, filters, dropout, spectral_norm, batch_norm, minibatch_std)
     return keras.Model(inputs, _maybe_normalized(layers.Dense(1, name="logit"), spectral_norm)(features),
@@ -71,7 +71,7 @@ def image_features(x, filters, dropout: float, spectral_norm: bool = False,
                    batch_norm: bool = False, minibatch_std: bool = False):
     """Images → strided convolutions (28 → 14 → 7) with LeakyReLU and dropout (none at rate 0),
     optionally spectrally normalized, optionally batch-normalized after every convolution but
-    the first, optionally with a `MinibatchStdDev` channel after the first → flat features: the
+    the first, optionally with a `MinibatchStdDev` channel after the first block → flat features: the
     body of the course's discriminators."""
     if not 0.0 <= dropout < 1.0:
         raise ValueError(f"dropout must lie in [0, 1), got {dropout!r}")

@@ -8,8 +8,8 @@ import tensorflow as tf
 from course_lib import training
 from course_lib.config import seed_everything
 from course_lib.models.gan import (GAN, HingeGAN, MinibatchStdDev, build_discriminator,
-                                   build_generator, discriminator_loss, generator_loss, hinge_discriminator_loss,
-                                   hinge_generator_loss)
+                                   build_generator, discriminator_loss, generator_loss,
+                                   hinge_discriminator_loss, hinge_generator_loss)
 
 
 def images(n=16, seed=0):
