@@ -54,34 +54,32 @@ OLDEST_TESTS := tests/models tests/checks/test_references.py tests/checks/test_t
 	tests/test_training.py tests/test_fingerprint.py tests/test_config.py tests/test_scoring.py \
 	tests/test_metrics.py tests/test_metrics_gan.py
 OLDEST_LESSON := notebooks/00_setup.ipynb
-# Two worker processes when the leg runs alone; one inside `make test`, where it shares the two
-# cores with the lessons' run, which keeps one core busy.
-OLDEST_PARALLEL ?= $(PARALLEL)
-# The tests that run lessons or commands end to end: legs of `make test` of their own.
+# The tests that run lessons or commands end to end: legs of their own.
 STUDENT_TESTS := tests/test_student_notebooks.py tests/test_tools_nbgrader.py
 COMMAND_TESTS := tests/test_commands_fast.py
 # Lesson 01's student copy reuses little of what the lessons train (one small CNN) and costs
-# about as much as the lesson itself (scikit-learn fits): it runs in the commands leg, in a
-# scratch folder, which keeps the two chains of `make test` about equally long.
+# about as much as the lesson itself (scikit-learn fits): it runs on its own, in a scratch
+# folder, after the oldest leg, which keeps the lessons' chain short.
 STUDENT_ALONE := tests/test_student_notebooks.py::test_an_untouched_student_notebook_runs_to_its_end[01_discriminative_vs_generative.ipynb]
 LEG_TESTS     := $(STUDENT_TESTS) $(COMMAND_TESTS)
 # `make quick`: the inner loop of a contributor (models, recipes, checks, scorer, data, linter).
 QUICK_TESTS := tests/models tests/recipes tests/checks tests/test_scoring.py tests/test_data.py \
 	tests/test_validation.py tests/test_lint.py
 
-.PHONY: help course test quick unit commands oldest-then-commands lint notebooks lessons students oldest bench figures student headers \
-	executed lab
+.PHONY: help course test quick unit commands background student-alone lint notebooks lessons students \
+	oldest bench figures student headers executed lab
 
 help:
 	@echo "make course     run every notebook headless, HTML in build/html (COURSE_FAST=1 for minutes);"
 	@echo "                installs the course without the instructor tools (nbgrader)"
-	@echo "make test       the unit tests (linter included), then side by side: every notebook through"
-	@echo "                nbval in fast mode (then, on their models, the student copies and"
-	@echo "                nbgrader's round trip), and the unit tests and one lesson with the oldest"
-	@echo "                TensorFlow and Keras that pyproject.toml allows for this Python"
-	@echo "                ($(REQUIRES_PYTHON)), then a fast run of every benchmark and tool"
+	@echo "make test       side by side: every notebook through nbval in fast mode (then, on their"
+	@echo "                models, the student copies and nbgrader's round trip), and at lower"
+	@echo "                priority the unit tests (linter included), then the unit tests and one"
+	@echo "                lesson with the oldest TensorFlow and Keras that pyproject.toml allows"
+	@echo "                for this Python ($(REQUIRES_PYTHON)), then lesson 01's student copy"
 	@echo "make quick      the inner loop: models, recipes, checks, scorer, data and the linter"
-	@echo "make commands   the fast run of every benchmark and tool (one of make test's legs)"
+	@echo "make commands   the fast run of every benchmark and tool (not in make test: run it when"
+	@echo "                you change benchmarks/ or tools/)"
 	@echo "make notebooks  every notebook through nbval in fast mode, then the student copies and"
 	@echo "                nbgrader's round trip on the lessons' models"
 	@echo "make lint       only the linter (ruff's pyflakes rules, notebooks included)"
@@ -133,16 +131,21 @@ $(STAMP): pyproject.toml | $(BIN)/python
 course: $(COURSE_STAMP)
 	$(BIN)/python tools/run_course.py
 
-# The unit tests first (two processes). Then two chains side by side, each keeping about one core
-# busy: the lessons in fast mode, then the student copies and nbgrader's round trip on their
-# models; and the oldest versions, then the fast run of every benchmark and tool. Each target's
-# report prints when it ends (--output-sync), and `make test` fails when any of them fails.
-test: unit
-	@echo "Next, side by side: the lessons in fast mode (then the student copies on their models)," \
-		"and the oldest-versions leg (then a fast run of every benchmark and tool); each prints" \
-		"its report when it ends."
-	@$(MAKE) --no-print-directory --keep-going -j2 --output-sync=target students \
-		oldest-then-commands OLDEST_PARALLEL=
+# Two chains side by side. The lessons in fast mode, then the student copies and nbgrader's round
+# trip on their models: the longer chain, one notebook at a time, at normal priority so that it
+# never waits for a core. And the `background` chain at lower priority (nice), which fills
+# whatever the lessons leave idle: the unit tests (two workers), the oldest-versions leg, lesson
+# 01's student copy. Each chain's report prints when it ends (--output-sync), and `make test`
+# fails when any leg fails. The fast run of every benchmark and tool is `make commands`, outside
+# it (docs/testing.md says why).
+test: $(STAMP)
+	@echo "Side by side: the lessons in fast mode (then the student copies on their models), and," \
+		"at lower priority, the unit tests, the oldest-versions leg and lesson 01's student" \
+		"copy; each chain prints its report when it ends."
+	@$(MAKE) --no-print-directory --keep-going -j2 --output-sync=target students background
+
+background: $(STAMP)
+	@nice -n 10 $(MAKE) --no-print-directory --keep-going unit oldest student-alone
 
 # The unit tests in two worker processes (pytest-xdist), a test file per worker at a time: small
 # TensorFlow tests spend most of their time in Python, which one process runs on one core. The
@@ -150,13 +153,13 @@ test: unit
 unit: $(STAMP)
 	$(BIN)/python -m pytest $(PARALLEL) --durations=15 $(addprefix --ignore=,$(LEG_TESTS)) tests
 
-# The fast run of every benchmark and tool, in a scratch build folder of its own, and lesson 01's
-# untouched student copy (`STUDENT_ALONE`).
+# The fast run of every benchmark and tool, in a scratch build folder of its own.
 commands: $(STAMP)
-	$(BIN)/python -m pytest --durations=5 $(COMMAND_TESTS) "$(STUDENT_ALONE)"
+	$(BIN)/python -m pytest --durations=5 $(COMMAND_TESTS)
 
-oldest-then-commands: oldest
-	@$(MAKE) --no-print-directory commands
+# Lesson 01's untouched student copy (`STUDENT_ALONE`), in a scratch build folder.
+student-alone: $(STAMP)
+	$(BIN)/python -m pytest --durations=5 "$(STUDENT_ALONE)"
 
 quick: $(STAMP)
 	$(BIN)/python -m pytest -q -k "not fresh_process" $(QUICK_TESTS)
@@ -167,7 +170,7 @@ lint: $(STAMP)
 # Notebooks run in fast mode with their own build folder, emptied first, so nothing from an
 # earlier full run is reused and nothing of it is touched. Then the untouched student copies run
 # in the same folder, as a learner's second pass would, reloading the lessons' models (all but
-# lesson 01's, which the commands leg runs), and nbgrader grades two lessons there.
+# lesson 01's, which `student-alone` runs), and nbgrader grades two lessons there.
 notebooks: students
 
 lessons: $(STAMP)
@@ -196,7 +199,7 @@ else
 oldest: $(OLDEST_STAMP)
 	@$(OLDEST_VENV)/bin/python -c "import keras, tensorflow as tf; \
 		print('oldest versions: TensorFlow', tf.__version__, 'Keras', keras.__version__)"
-	$(OLDEST_VENV)/bin/python -m pytest -q $(OLDEST_PARALLEL) -k "not fresh_process" \
+	$(OLDEST_VENV)/bin/python -m pytest -q $(PARALLEL) -k "not fresh_process" \
 		$(OLDEST_TESTS)
 	rm -rf $(TEST_BUILD)-oldest
 	COURSE_FAST=1 COURSE_BUILD_DIR=$(TEST_BUILD)-oldest $(OLDEST_VENV)/bin/python -m pytest \

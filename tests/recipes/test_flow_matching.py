@@ -85,7 +85,8 @@ def test_on_a_cpu_the_lesson_trains_one_epoch_then_uses_the_shipped_weights(monk
     assert recipes.lesson_flow_models(x, y, on_gpu=False, verbose=0).reloaded
 
 
-def test_on_a_gpu_the_lesson_trains_the_shipped_length_and_uses_its_own_run(monkeypatch):
+def test_on_a_gpu_the_lesson_trains_the_shipped_length_and_uses_its_own_run(monkeypatch,
+                                                                           eager_training):
     # The GPU branch, run on the CPU at a tiny size (16 digits, one batch per epoch) in default
     # mode, so its length is the shipped run's.
     monkeypatch.delenv("COURSE_FAST", raising=False)
