@@ -144,8 +144,9 @@ test: $(STAMP)
 		"copy; each chain prints its report when it ends."
 	@$(MAKE) --no-print-directory --keep-going -j2 --output-sync=target students background
 
+# One leg at a time (-j1): a free job slot then always goes to the lessons' chain.
 background: $(STAMP)
-	@nice -n 10 $(MAKE) --no-print-directory --keep-going unit oldest student-alone
+	@nice -n 10 $(MAKE) --no-print-directory --keep-going -j1 unit oldest student-alone
 
 # The unit tests in two worker processes (pytest-xdist), a test file per worker at a time: small
 # TensorFlow tests spend most of their time in Python, which one process runs on one core. The
