@@ -57,16 +57,12 @@ OLDEST_LESSON := notebooks/00_setup.ipynb
 # The tests that run lessons or commands end to end: legs of their own.
 STUDENT_TESTS := tests/test_student_notebooks.py tests/test_tools_nbgrader.py
 COMMAND_TESTS := tests/test_commands_fast.py
-# Lesson 01's student copy reuses little of what the lessons train (one small CNN) and costs
-# about as much as the lesson itself (scikit-learn fits): it runs on its own, in a scratch
-# folder, after the oldest leg, which keeps the lessons' chain short.
-STUDENT_ALONE := tests/test_student_notebooks.py::test_an_untouched_student_notebook_runs_to_its_end[01_discriminative_vs_generative.ipynb]
 LEG_TESTS     := $(STUDENT_TESTS) $(COMMAND_TESTS)
 # `make quick`: the inner loop of a contributor (models, recipes, checks, scorer, data, linter).
 QUICK_TESTS := tests/models tests/recipes tests/checks tests/test_scoring.py tests/test_data.py \
 	tests/test_validation.py tests/test_lint.py
 
-.PHONY: help course test quick unit commands background student-alone lint notebooks lessons students \
+.PHONY: help course test quick unit commands background lint notebooks lessons students \
 	oldest bench figures student headers executed lab
 
 help:
@@ -76,7 +72,7 @@ help:
 	@echo "                models, the student copies and nbgrader's round trip), and at lower"
 	@echo "                priority the unit tests (linter included), then the unit tests and one"
 	@echo "                lesson with the oldest TensorFlow and Keras that pyproject.toml allows"
-	@echo "                for this Python ($(REQUIRES_PYTHON)), then lesson 01's student copy"
+	@echo "                for this Python ($(REQUIRES_PYTHON))"
 	@echo "make quick      the inner loop: models, recipes, checks, scorer, data and the linter"
 	@echo "make commands   the fast run of every benchmark and tool (not in make test: run it when"
 	@echo "                you change benchmarks/ or tools/)"
@@ -134,19 +130,22 @@ course: $(COURSE_STAMP)
 # Two chains side by side. The lessons in fast mode, then the student copies and nbgrader's round
 # trip on their models: the longer chain, one notebook at a time, at normal priority so that it
 # never waits for a core. And the `background` chain at lower priority (nice), which fills
-# whatever the lessons leave idle: the unit tests (two workers), the oldest-versions leg, lesson
-# 01's student copy. Each chain's report prints when it ends (--output-sync), and `make test`
+# whatever the lessons leave idle: the unit tests (two workers), then the oldest-versions leg.
+# Each chain's report prints when it ends (--output-sync), and `make test`
 # fails when any leg fails. The fast run of every benchmark and tool is `make commands`, outside
 # it (docs/testing.md says why).
 test: $(STAMP)
 	@echo "Side by side: the lessons in fast mode (then the student copies on their models), and," \
-		"at lower priority, the unit tests, the oldest-versions leg and lesson 01's student" \
-		"copy; each chain prints its report when it ends."
+		"at lower priority, the unit tests and then the oldest-versions leg; each chain prints" \
+		"its report when it ends."
 	@$(MAKE) --no-print-directory --keep-going -j2 --output-sync=target students background
 
-# One leg at a time (-j1): a free job slot then always goes to the lessons' chain.
+# One leg after the other, each a sub-make with a single chain of jobs, so that a job slot freed
+# by the lessons always goes to the student copies; the oldest leg runs even when the unit tests
+# fail, and the chain fails when either does.
 background: $(STAMP)
-	@nice -n 10 $(MAKE) --no-print-directory --keep-going -j1 unit oldest student-alone
+	@nice -n 10 $(MAKE) --no-print-directory unit; unit=$$?; \
+		nice -n 10 $(MAKE) --no-print-directory oldest && exit $$unit
 
 # The unit tests in two worker processes (pytest-xdist), a test file per worker at a time: small
 # TensorFlow tests spend most of their time in Python, which one process runs on one core. The
@@ -158,10 +157,6 @@ unit: $(STAMP)
 commands: $(STAMP)
 	$(BIN)/python -m pytest --durations=5 $(COMMAND_TESTS)
 
-# Lesson 01's untouched student copy (`STUDENT_ALONE`), in a scratch build folder.
-student-alone: $(STAMP)
-	$(BIN)/python -m pytest --durations=5 "$(STUDENT_ALONE)"
-
 quick: $(STAMP)
 	$(BIN)/python -m pytest -q -k "not fresh_process" $(QUICK_TESTS)
 
@@ -170,8 +165,8 @@ lint: $(STAMP)
 
 # Notebooks run in fast mode with their own build folder, emptied first, so nothing from an
 # earlier full run is reused and nothing of it is touched. Then the untouched student copies run
-# in the same folder, as a learner's second pass would, reloading the lessons' models (all but
-# lesson 01's, which `student-alone` runs), and nbgrader grades two lessons there.
+# in the same folder, as a learner's second pass would, reloading the lessons' models, and
+# nbgrader grades a lesson there.
 notebooks: students
 
 lessons: $(STAMP)
@@ -179,8 +174,7 @@ lessons: $(STAMP)
 	COURSE_FAST=1 COURSE_BUILD_DIR=$(TEST_BUILD) $(BIN)/python -m pytest $(NBVAL) notebooks/
 
 students: lessons
-	STUDENT_TEST_BUILD=$(TEST_BUILD) $(BIN)/python -m pytest --durations=5 $(STUDENT_TESTS) \
-		--deselect "$(STUDENT_ALONE)"
+	STUDENT_TEST_BUILD=$(TEST_BUILD) $(BIN)/python -m pytest --durations=5 $(STUDENT_TESTS)
 
 $(OLDEST_STAMP): pyproject.toml
 	rm -rf $(OLDEST_VENV)

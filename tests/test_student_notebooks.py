@@ -2,8 +2,8 @@
 its end in fast mode, every exercise replaced by the course's answer with a note, the summary
 lists each exercise as not done, and only the graded cells at the end fail, saying so.
 
-Lessons 03 and 04 are left out here because tests/test_tools_nbgrader.py already runs their
-untouched copies end to end through nbgrader's autograde, with the same assertions."""
+Lesson 03 is left out here because tests/test_tools_nbgrader.py already runs its untouched copy
+end to end through nbgrader's autograde, with the same assertions."""
 
 import re
 import tempfile
@@ -16,7 +16,7 @@ from course_lib import config
 from tools_loader import tool
 
 STUDENT = config.repo_root() / "student"
-COVERED_BY_NBGRADER_TEST = ("03_", "04_")
+COVERED_BY_NBGRADER_TEST = ("03_",)
 LESSONS = sorted(p.name for p in STUDENT.glob("[0-9][0-9]_*.ipynb")
                  if p.name[:2] != "00" and not p.name.startswith(COVERED_BY_NBGRADER_TEST))
 

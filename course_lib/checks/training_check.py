@@ -19,8 +19,9 @@ def train_alike(exercise: str, learner, reference, batches, mistakes: dict = Non
     losses and the final weights agree.
 
     `mistakes` maps a hint to a model built alike that makes that mistake, or is a function
-    without arguments that returns that mapping, called only when the learner's run differs.
-    The first mistake whose losses and final weights the learner's match is named. Returns the
+    without arguments, called only when the learner's run differs, that returns such a mapping
+    or (hint, model) pairs one at a time, so that no mistake is built after the one that
+    matches. The first mistake whose losses and final weights the learner's match is named. Returns the
     learner's losses, one dict per step.
     """
     batches = list(batches)
@@ -37,8 +38,8 @@ def train_alike(exercise: str, learner, reference, batches, mistakes: dict = Non
         return learner_losses
     if callable(mistakes):
         mistakes = mistakes()
-        _require_built(*mistakes.values())
-    for hint, model in (mistakes or {}).items():
+    for hint, model in (mistakes.items() if isinstance(mistakes, dict) else mistakes or ()):
+        _require_built(model)
         wrong = _train("a known mistake", model, start, batches)
         if (_first_difference(learner_losses, wrong, rtol, atol) is None
                 and _moved_weight(learner, model, rtol, atol) is None):
@@ -79,14 +80,14 @@ def train_class_alike(name, learner_class, reference_class, build, batches, mist
     made by `build(cls)` from the learner's class and the course's must train alike on `batches`
     (`training_check.train_alike`), and then the learner's loss `falls` (None: no such check)
     must fall on one batch. The models of `mistakes()` (hint → class) are built only when the
-    learner's run differs, to name the mistake. `after(learner, reference)`, when given, checks
-    more of the two trained models. Returns that loss before and after 10 steps."""
+    learner's run differs, one at a time until one matches, to name the mistake.
+    `after(learner, reference)`, when given, checks more of the two trained models. Returns that loss before and after 10 steps."""
     if not (isinstance(learner_class, type) and issubclass(learner_class, reference_class)):
         raise ExerciseError(f"{name}: pass your class itself (a subclass of "
                             f"{reference_class.__name__}), got {learner_class!r}")
     learner, reference = build(learner_class), build(reference_class)
     train_alike(name, learner, reference, batches,
-                lambda: {hint: build(cls) for hint, cls in mistakes().items()})
+                lambda: ((hint, build(cls)) for hint, cls in mistakes().items()))
     if after is not None:
         after(learner, reference)
     return None if falls is None else loss_falls(name, learner, batches[0], steps=10, key=falls)

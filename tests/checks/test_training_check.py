@@ -75,6 +75,20 @@ def test_a_known_mistake_is_named():
                     mistakes={"the target should be the clean image": built(NoisyTarget)})
 
 
+def test_mistakes_given_one_at_a_time_are_built_only_until_one_matches():
+    built_for = []
+
+    def mistakes():
+        for hint, cls in (("the target should be the clean image", NoisyTarget),
+                          ("not reached", Denoiser)):
+            built_for.append(hint)
+            yield hint, built(cls)
+
+    with pytest.raises(ExerciseError, match="target should be the clean"):
+        train_alike("denoise", built(NoisyTarget), built(Denoiser), BATCHES, mistakes=mistakes)
+    assert built_for == ["the target should be the clean image"]
+
+
 def test_an_unknown_difference_names_the_step_and_values():
     with pytest.raises(ExerciseError, match="after step 1 of 3 .* loss is .* the reference's is"):
         train_alike("denoise", built(NoisyTarget), built(Denoiser), BATCHES)
