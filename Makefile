@@ -144,8 +144,8 @@ test: $(STAMP)
 # by the lessons always goes to the student copies; the oldest leg runs even when the unit tests
 # fail, and the chain fails when either does.
 background: $(STAMP)
-	@nice -n 19 $(MAKE) --no-print-directory unit; unit=$$?; \
-		nice -n 19 $(MAKE) --no-print-directory oldest && exit $$unit
+	@nice -n 10 $(MAKE) --no-print-directory unit; unit=$$?; \
+		nice -n 10 $(MAKE) --no-print-directory oldest && exit $$unit
 
 # The unit tests in two worker processes (pytest-xdist), a test file per worker at a time: small
 # TensorFlow tests spend most of their time in Python, which one process runs on one core. The
