@@ -131,9 +131,9 @@ course: $(COURSE_STAMP)
 # trip on their models: the longer chain, one notebook at a time, at normal priority so that it
 # never waits for a core. And the `background` chain at lower priority (nice), which fills
 # whatever the lessons leave idle: the unit tests (two workers), then the oldest-versions leg.
-# Each chain's report prints when it ends (--output-sync), and `make test`
-# fails when any leg fails. The fast run of every benchmark and tool is `make commands`, outside
-# it (docs/testing.md says why).
+# Each chain's report prints when it ends (--output-sync), and `make test` fails when any leg
+# fails. The fast run of every benchmark and tool is `make commands`, outside it (docs/testing.md
+# says why).
 test: $(STAMP)
 	@echo "Side by side: the lessons in fast mode (then the student copies on their models), and," \
 		"at lower priority, the unit tests and then the oldest-versions leg; each chain prints" \

@@ -21,8 +21,8 @@ def train_alike(exercise: str, learner, reference, batches, mistakes: dict = Non
     `mistakes` maps a hint to a model built alike that makes that mistake, or is a function
     without arguments, called only when the learner's run differs, that returns such a mapping
     or (hint, model) pairs one at a time, so that no mistake is built after the one that
-    matches. The first mistake whose losses and final weights the learner's match is named. Returns the
-    learner's losses, one dict per step.
+    matches. The first mistake whose losses and final weights the learner's match is named.
+    Returns the learner's losses, one dict per step.
     """
     batches = list(batches)
     if not batches:
@@ -81,7 +81,8 @@ def train_class_alike(name, learner_class, reference_class, build, batches, mist
     (`training_check.train_alike`), and then the learner's loss `falls` (None: no such check)
     must fall on one batch. The models of `mistakes()` (hint → class) are built only when the
     learner's run differs, one at a time until one matches, to name the mistake.
-    `after(learner, reference)`, when given, checks more of the two trained models. Returns that loss before and after 10 steps."""
+    `after(learner, reference)`, when given, checks more of the two trained models. Returns that
+    loss before and after 10 steps."""
     if not (isinstance(learner_class, type) and issubclass(learner_class, reference_class)):
         raise ExerciseError(f"{name}: pass your class itself (a subclass of "
                             f"{reference_class.__name__}), got {learner_class!r}")

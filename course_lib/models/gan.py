@@ -71,8 +71,8 @@ def image_features(x, filters, dropout: float, spectral_norm: bool = False,
                    batch_norm: bool = False, minibatch_std: bool = False):
     """Images → strided convolutions (28 → 14 → 7) with LeakyReLU and dropout (none at rate 0),
     optionally spectrally normalized, optionally batch-normalized after every convolution but
-    the first, optionally with a `MinibatchStdDev` channel after the first block → flat features: the
-    body of the course's discriminators."""
+    the first, optionally with a `MinibatchStdDev` channel after the first block → flat
+    features: the body of the course's discriminators."""
     if not 0.0 <= dropout < 1.0:
         raise ValueError(f"dropout must lie in [0, 1), got {dropout!r}")
     for i, n_filters in enumerate(filters):
