@@ -62,6 +62,13 @@ LEG_TESTS     := $(STUDENT_TESTS) $(COMMAND_TESTS)
 QUICK_TESTS := tests/models tests/recipes tests/checks tests/test_scoring.py tests/test_data.py \
 	tests/test_validation.py tests/test_lint.py
 
+# The test targets run one BLAS thread per process. Their legs run side by side on the same cores,
+# and OpenBLAS's threads (numpy, scipy) wait for each other by spinning: under that load lesson
+# 01's student copy, whose Gaussian models and logistic regressions are BLAS work, took 181 s
+# instead of 39 s with one thread (docs/timings.md). A learner's `make course` keeps the default.
+test quick unit commands background lint notebooks lessons students oldest: \
+	export OPENBLAS_NUM_THREADS = 1
+
 .PHONY: help course test quick unit commands background lint notebooks lessons students \
 	oldest bench figures student headers executed lab
 
