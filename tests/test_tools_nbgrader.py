@@ -1,6 +1,6 @@
 """tools/make_nbgrader_course.py, and the grading path end to end: nbgrader's
-generate_assignment and autograde on lesson 03 (its solutions and its untouched student copy), in
-fast mode."""
+generate_assignment and autograde on lessons 03 and 04 (their solutions and their untouched
+student copies), in fast mode."""
 
 import os
 import subprocess
@@ -11,10 +11,11 @@ import nbformat
 import pytest
 from nbgrader.preprocessors import ClearHiddenTests
 
+from test_student_notebooks import assert_skipped_everywhere
 from tools_loader import tool
 
 LESSONS = ("03_denoising_autoencoders", "04_latent_space_gaps")  # for the course folder
-GRADED = LESSONS[:1]  # the round trip: one lesson shows the path, and each costs two runs
+GRADED = LESSONS  # the round trip: two lessons, one with a build exercise (03)
 HIDDEN = "### BEGIN HIDDEN TESTS\nprint('hidden test ran')\n### END HIDDEN TESTS\n"
 
 
@@ -91,6 +92,8 @@ def test_solutions_get_full_marks_and_an_untouched_student_copy_zero(tmp_path, l
                                    as_version=4)
             code = [cell for cell in graded.cells if cell.cell_type == "code"]
             assert all(cell.execution_count is not None for cell in code), (student, lesson)
+            if student == "untouched":
+                assert_skipped_everywhere(graded, lesson)
         graded = nbformat.read(course / "autograded" / student / LESSONS[0] / f"{LESSONS[0]}.ipynb",
                                as_version=4)
         assert "print('hidden test ran')" in graded_cells(graded)[0].source, student  # restored
