@@ -230,3 +230,14 @@ def test_every_target_make_help_lists_is_a_rule():
     rules = set(re.findall(r"^([\w-]+):", makefile, re.M))
     assert {"course", "test", "quick", "lint", "commands"} <= listed
     assert listed <= rules, f"make help lists targets with no rule: {sorted(listed - rules)}"
+
+
+def test_the_test_targets_run_openblas_with_one_thread_and_the_course_keeps_the_default():
+    """docs/testing.md: with both chains of `make test` on two cores, OpenBLAS's spinning threads
+    made lesson 01's student copy over four times slower."""
+    makefile = (ROOT / "Makefile").read_text()
+    match = re.search(r"^([\w ]+):[ \t]*\\\n[ \t]*export OPENBLAS_NUM_THREADS = 1$", makefile, re.M)
+    assert match, "no target-specific `export OPENBLAS_NUM_THREADS = 1` in the Makefile"
+    targets = set(match.group(1).split())
+    assert {"test", "background", "unit", "oldest", "lessons", "students", "quick"} <= targets
+    assert "course" not in targets
