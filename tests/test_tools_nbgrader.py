@@ -14,8 +14,7 @@ from nbgrader.preprocessors import ClearHiddenTests
 from test_student_notebooks import assert_skipped_everywhere
 from tools_loader import tool
 
-LESSONS = ("03_denoising_autoencoders", "04_latent_space_gaps")  # for the course folder
-GRADED = LESSONS  # the round trip: two lessons, one with a build exercise (03)
+LESSONS = ("03_denoising_autoencoders", "04_latent_space_gaps")  # 03 has a build exercise
 HIDDEN = "### BEGIN HIDDEN TESTS\nprint('hidden test ran')\n### END HIDDEN TESTS\n"
 
 
@@ -54,7 +53,7 @@ def test_nothing_is_overwritten_and_unknown_lessons_are_named(tmp_path):
 
 def test_solutions_get_full_marks_and_an_untouched_student_copy_zero(tmp_path, lessons_build):
     course, build = tmp_path / "course", lessons_build
-    tool("make_nbgrader_course").write_course(course, [name[:2] for name in GRADED], timeout=600)
+    tool("make_nbgrader_course").write_course(course, [name[:2] for name in LESSONS], timeout=600)
     # An instructor's hidden test, which the release drops and autograde must put back.
     source = course / "source" / LESSONS[0] / f"{LESSONS[0]}.ipynb"
     nb = nbformat.read(source, as_version=4)
@@ -62,7 +61,7 @@ def test_solutions_get_full_marks_and_an_untouched_student_copy_zero(tmp_path, l
     nbformat.write(nb, source)
     env = {**os.environ, "COURSE_FAST": "1", "COURSE_BUILD_DIR": str(build),
            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
-    for lesson in GRADED:
+    for lesson in LESSONS:
         nbgrader(course, "generate_assignment", lesson, env=env)
         release = course / "release" / lesson / f"{lesson}.ipynb"
         assert "### BEGIN SOLUTION" not in release.read_text()
@@ -80,14 +79,14 @@ def test_solutions_get_full_marks_and_an_untouched_student_copy_zero(tmp_path, l
     from nbgrader.api import Gradebook
 
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
-        for lesson in GRADED:
+        for lesson in LESSONS:
             solutions = gradebook.find_submission(lesson, "solutions")
             untouched = gradebook.find_submission(lesson, "untouched")
             grades = [grade for notebook in untouched.notebooks for grade in notebook.grades]
             assert solutions.max_score >= 2 and solutions.score == solutions.max_score, lesson
             assert grades and all(grade.score == 0 for grade in grades), lesson
     for student in ("untouched", "solutions"):
-        for lesson in GRADED:
+        for lesson in LESSONS:
             graded = nbformat.read(course / "autograded" / student / lesson / f"{lesson}.ipynb",
                                    as_version=4)
             code = [cell for cell in graded.cells if cell.cell_type == "code"]
